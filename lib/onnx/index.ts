@@ -1,0 +1,6 @@
+export { onnx, decodeModel, encodeModel, toNumber } from './model.js';
+export type { ModelProto, GraphProto, NodeProto, TensorProto } from './model.js';
+export { summarize, graphInputs, graphOutputs, opHistogram, opsetVersion, forEachGraph, tensorTypeOf, dataTypeOf } from './inspect.js';
+export type { ModelSummary } from './inspect.js';
+export { fixSymbolicDims } from './static-shapes.js';
+export { makeTensor, readTensor } from './tensor.js';
