@@ -42,7 +42,9 @@ export function readTensor(t: TensorProto): { type: TensorType | 'unknown'; dims
   const count = dims.reduce((n, d) => n * d, 1);
   if (t.rawData && t.rawData.byteLength > 0) {
     // Copy into an aligned buffer: raw_data can sit at any offset inside the model bytes.
-    const bytes = t.rawData.slice();
+    // (Not .slice(): in Node, protobufjs hands out Buffers, whose slice() is a view.)
+    const bytes = new Uint8Array(t.rawData.byteLength);
+    bytes.set(t.rawData);
     return { type, dims, data: new Ctor(bytes.buffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT) };
   }
   const out = new (Ctor as unknown as new (n: number) => NumericArray)(count);

@@ -1,0 +1,81 @@
+/**
+ * The one place that defines what crosses the worker boundary: the API the
+ * worker exposes through Comlink, its message shapes, and how errors travel.
+ */
+import * as Comlink from 'comlink';
+import type { BackendName } from '../backend/types.js';
+import { reviveError, serializeError, type SerializedError } from '../errors/index.js';
+import type { Capabilities } from '../probe/types.js';
+import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
+
+export interface SessionRequest {
+  /** Model bytes; transferred to the worker. */
+  bytes: Uint8Array;
+  backend: BackendName;
+  /** wasm threads for this worker's ORT (fixed once ORT is initialised in a worker). */
+  threads: number;
+  /** Values for symbolic dims; on WebGL they are written into the model itself. */
+  freeDimensionOverrides?: Record<string, number>;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Base URL or file map for ORT's .wasm/.mjs files, when not served next to ORT's module. */
+  wasmPaths?: string | Record<string, string>;
+}
+
+export interface SessionHandle {
+  id: number;
+  backend: BackendName;
+  threads: number;
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  /** Symbolic dims that were fixed to concrete values (WebGL). */
+  fixedDims: Record<string, number>;
+  ops: Record<string, number>;
+  createMs: number;
+}
+
+export interface RunResult {
+  outputs: Outputs;
+  /** Time inside session.run, measured in the worker. */
+  computeMs: number;
+}
+
+export interface WorkerApi {
+  probe(): Promise<Capabilities>;
+  createSession(request: SessionRequest): Promise<SessionHandle>;
+  run(sessionId: number, feeds: Feeds): Promise<RunResult>;
+  release(sessionId: number): Promise<void>;
+}
+
+let registered = false;
+
+/**
+ * Makes thrown errors cross the boundary as their own class with code and
+ * details. Comlink's built-in handler keeps only message/name/stack, so we
+ * keep its detection (it knows its private marker) and replace the payload.
+ */
+export function registerErrorTransfer(): void {
+  if (registered) return;
+  registered = true;
+  const builtin = Comlink.transferHandlers.get('throw')!;
+  Comlink.transferHandlers.set('throw', {
+    canHandle: builtin.canHandle,
+    serialize: (thrown: unknown) => [serializeError((thrown as { value: unknown }).value), []],
+    deserialize: (data: unknown) => {
+      throw reviveError(data as SerializedError);
+    },
+  });
+}
+
+/** Buffers that can be moved instead of copied: whole, non-shared ArrayBuffers. */
+export function transferablesOf(tensors: Record<string, { data: unknown }>): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const t of Object.values(tensors)) {
+    const view = t.data;
+    if (!ArrayBuffer.isView(view)) continue;
+    const buffer = view.buffer;
+    if (!(buffer instanceof ArrayBuffer)) continue; // SharedArrayBuffer: never transfer
+    if (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength) continue;
+    seen.add(buffer);
+  }
+  return [...seen];
+}

@@ -1,0 +1,85 @@
+import * as Comlink from 'comlink';
+import { TimeoutError, WorkerCrashedError, toAbortError } from '../errors/index.js';
+import { registerErrorTransfer, type WorkerApi } from '../protocol/index.js';
+
+export type WorkerFactory = () => Worker;
+
+export const defaultWorkerFactory: WorkerFactory = () =>
+  new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'pageinfer' });
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** What the call does, for error messages. */
+  what: string;
+}
+
+/**
+ * The page's handle on one worker: calls race the worker's death, an abort and
+ * a deadline, so no caller waits forever on a worker that will never answer.
+ */
+export class WorkerHost {
+  readonly api: Comlink.Remote<WorkerApi>;
+  private readonly worker: Worker;
+  private readonly died: Promise<never>;
+  private fail!: (error: WorkerCrashedError) => void;
+  private dead: WorkerCrashedError | null = null;
+
+  constructor(factory: WorkerFactory = defaultWorkerFactory) {
+    registerErrorTransfer();
+    this.died = new Promise<never>((_, reject) => (this.fail = reject));
+    this.died.catch(() => {}); // observed through call(); never an unhandled rejection
+    this.worker = factory();
+    this.worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      this.markDead(`uncaught error in worker: ${e.message || 'unknown (script failed to load?)'}`);
+    });
+    this.worker.addEventListener('messageerror', () => this.markDead('a message from the worker could not be deserialized'));
+    this.api = Comlink.wrap<WorkerApi>(this.worker);
+  }
+
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
+  async call<T>(fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>, { signal, timeoutMs, what }: CallOptions): Promise<T> {
+    if (this.dead) throw this.dead;
+    if (signal?.aborted) throw toAbortError(signal.reason);
+    const cleanups: Array<() => void> = [];
+    const races: Array<Promise<T>> = [fn(this.api), this.died];
+    if (signal) {
+      races.push(
+        new Promise<never>((_, reject) => {
+          const onAbort = () => reject(toAbortError(signal.reason));
+          signal.addEventListener('abort', onAbort, { once: true });
+          cleanups.push(() => signal.removeEventListener('abort', onAbort));
+        }),
+      );
+    }
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      races.push(
+        new Promise<never>((_, reject) => {
+          const timer = setTimeout(() => reject(new TimeoutError(`${what} took longer than ${timeoutMs} ms`, { timeoutMs, what })), timeoutMs);
+          cleanups.push(() => clearTimeout(timer));
+        }),
+      );
+    }
+    try {
+      return await Promise.race(races);
+    } finally {
+      for (const c of cleanups) c();
+    }
+  }
+
+  /** Kills the worker; pending and later calls reject with WorkerCrashedError. */
+  terminate(reason = 'worker terminated'): void {
+    this.worker.terminate();
+    this.markDead(reason);
+  }
+
+  private markDead(reason: string): void {
+    if (this.dead) return;
+    this.dead = new WorkerCrashedError(`pageinfer worker died: ${reason}`, { reason });
+    this.fail(this.dead);
+  }
+}

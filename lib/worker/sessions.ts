@@ -1,0 +1,116 @@
+import type * as Ort from 'onnxruntime-web';
+import { compatibilityError } from '../backend/compat.js';
+import { loadOrt, type OrtModule } from '../backend/ort.js';
+import type { BackendName } from '../backend/types.js';
+import { InferenceError, SessionCreateError, PageInferError } from '../errors/index.js';
+import { decodeModel, encodeModel, fixSymbolicDims, graphInputs, graphOutputs, opHistogram } from '../onnx/index.js';
+import type { RunResult, SessionHandle, SessionRequest } from '../protocol/index.js';
+import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
+
+interface Entry {
+  session: Ort.InferenceSession;
+  ort: OrtModule;
+}
+
+const sessions = new Map<number, Entry>();
+let nextId = 1;
+/** ORT's env is global to the worker: the first session fixes backend entry and threads. */
+let configured: { backend: BackendName; threads: number } | null = null;
+
+function configure(ort: OrtModule, request: SessionRequest): void {
+  if (configured) {
+    if (configured.threads !== request.threads) {
+      throw new SessionCreateError(`This worker's ORT already runs ${configured.threads} threads; ${request.threads} needs a fresh worker`, { backend: request.backend });
+    }
+    return;
+  }
+  ort.env.wasm.numThreads = request.threads;
+  ort.env.wasm.proxy = false; // we already are the worker
+  if (request.wasmPaths) ort.env.wasm.wasmPaths = request.wasmPaths;
+  ort.env.logLevel = 'error';
+  configured = { backend: request.backend, threads: request.threads };
+}
+
+export async function createSession(request: SessionRequest): Promise<SessionHandle> {
+  const started = performance.now();
+  const model = decodeModel(request.bytes); // InvalidModelError before ORT sees bad bytes
+  const ops = opHistogram(model);
+  const compat = compatibilityError(request.backend, ops);
+  if (compat) throw compat;
+
+  let bytes = request.bytes;
+  let fixedDims: Record<string, number> = {};
+  if (request.backend === 'webgl') {
+    // WebGL ignores freeDimensionOverrides: the static dims must be in the model.
+    fixedDims = fixSymbolicDims(model, request.freeDimensionOverrides ?? {});
+    if (Object.keys(fixedDims).length) bytes = encodeModel(model);
+  }
+
+  const ort = await loadOrt(request.backend);
+  configure(ort, request);
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: [request.backend],
+      graphOptimizationLevel: request.graphOptimizationLevel ?? 'all',
+      freeDimensionOverrides: request.backend === 'webgl' ? undefined : request.freeDimensionOverrides,
+    });
+  } catch (cause) {
+    throw new SessionCreateError(`${request.backend}: ${messageOf(cause)}`, { backend: request.backend }, { cause });
+  }
+  const id = nextId++;
+  sessions.set(id, { session, ort });
+  const after = fixedDims && Object.keys(fixedDims).length ? decodeModel(bytes) : model;
+  return {
+    id,
+    backend: request.backend,
+    threads: request.threads,
+    inputs: graphInputs(after),
+    outputs: graphOutputs(after),
+    fixedDims,
+    ops,
+    createMs: performance.now() - started,
+  };
+}
+
+export async function runSession(id: number, feeds: Feeds): Promise<RunResult> {
+  const entry = sessions.get(id);
+  if (!entry) throw new InferenceError(`No session ${id} in this worker (released?)`, { sessionId: id });
+  const { ort, session } = entry;
+  const inputs: Record<string, Ort.Tensor> = {};
+  for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(t.type, t.data as never, t.dims);
+  const started = performance.now();
+  let results: Ort.InferenceSession.ReturnType;
+  try {
+    results = await session.run(inputs);
+  } catch (cause) {
+    throw new InferenceError(`Inference failed: ${messageOf(cause)}`, {}, { cause });
+  }
+  const computeMs = performance.now() - started;
+  const outputs: Outputs = {};
+  for (const [name, value] of Object.entries(results)) {
+    const tensor = value as Ort.Tensor;
+    const data = tensor.location === 'cpu' || tensor.location === undefined ? tensor.data : await tensor.getData(true);
+    outputs[name] = { type: tensor.type as Tensor['type'], data: ownCopy(data as TensorData), dims: [...tensor.dims] };
+    tensor.dispose();
+  }
+  return { outputs, computeMs };
+}
+
+export async function releaseSession(id: number): Promise<void> {
+  const entry = sessions.get(id);
+  sessions.delete(id);
+  await entry?.session.release();
+}
+
+/** A view that owns its whole ArrayBuffer, so it can be transferred (never the wasm heap). */
+function ownCopy(data: TensorData): TensorData {
+  if (Array.isArray(data)) return data;
+  const whole = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  return whole ? data : (data.slice() as TensorData);
+}
+
+function messageOf(e: unknown): string {
+  if (e instanceof PageInferError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}

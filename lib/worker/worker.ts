@@ -1,0 +1,23 @@
+/**
+ * The module worker that hosts onnxruntime-web. Everything ORT does happens
+ * here; the page talks to it through the API in ../protocol.
+ */
+import * as Comlink from 'comlink';
+import { probeCapabilities } from '../probe/capabilities.js';
+import { registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
+import { createSession, releaseSession, runSession } from './sessions.js';
+
+registerErrorTransfer();
+
+const api: WorkerApi = {
+  probe: probeCapabilities,
+  createSession,
+  async run(sessionId, feeds) {
+    const result = await runSession(sessionId, feeds);
+    return Comlink.transfer(result, transferablesOf(result.outputs));
+  },
+  release: releaseSession,
+};
+
+// Expose before any await: a module worker drops messages that arrive before onmessage is set.
+Comlink.expose(api);
