@@ -1,13 +1,94 @@
-// Exposes the library (from source) to Playwright tests as window.pageinfer.
+// Exposes the library (from source) and small helpers to Playwright tests.
 import * as pageinfer from '../../lib/index.js';
+import type { EngineOptions, LoadOptions, Tensor, TensorType } from '../../lib/index.js';
+
+export interface JsonTensor {
+  type: TensorType;
+  dims: number[];
+  data: number[];
+}
+
+export interface CaughtError {
+  name: string;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+  /** The error is an instance of the exported class of its name: the class survived the worker boundary. */
+  isOwnClass: boolean;
+}
+
+const arrays: Partial<Record<TensorType, new (data: number[]) => Tensor['data']>> = {
+  float32: Float32Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int32: Int32Array,
+};
+
+function toTensor(t: JsonTensor): Tensor {
+  return { type: t.type, dims: t.dims, data: new arrays[t.type]!(t.data) };
+}
+
+function toJson(t: Tensor): JsonTensor {
+  return { type: t.type, dims: [...t.dims], data: Array.from(t.data as ArrayLike<number>, Number) };
+}
+
+function caught(e: unknown): CaughtError {
+  const err = e as pageinfer.PageInferError;
+  const Cls = (pageinfer as unknown as Record<string, unknown>)[err?.name];
+  return {
+    name: err?.name,
+    code: err?.code,
+    message: err?.message,
+    details: JSON.parse(JSON.stringify(err?.details ?? {})),
+    isOwnClass: typeof Cls === 'function' && e instanceof (Cls as new () => unknown),
+  };
+}
+
+/** Workers spawned by `trackedEngine`, so tests can kill one. */
+const spawned: Worker[] = [];
+
+const harness = {
+  toTensor,
+  toJson,
+  caught,
+  spawned,
+  feedsOf(feeds: Record<string, JsonTensor>) {
+    return Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toTensor(v)]));
+  },
+  trackedEngine(options: EngineOptions = {}) {
+    return pageinfer.createEngine({
+      ...options,
+      createWorker: () => {
+        const w = new Worker(new URL('../../lib/worker/worker.ts', import.meta.url), { type: 'module' });
+        spawned.push(w);
+        return w;
+      },
+    });
+  },
+  /** Loads `url`, runs `feeds` once, returns plain outputs and info; errors come back as data. */
+  async loadAndRun(url: string, feeds: Record<string, JsonTensor>, load: LoadOptions = {}, engineOptions: EngineOptions = {}) {
+    const engine = pageinfer.createEngine(engineOptions);
+    try {
+      const model = await engine.load(url, load);
+      const out = await model.run(harness.feedsOf(feeds));
+      return { outputs: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, toJson(v)])), info: model.info };
+    } catch (e) {
+      return { error: caught(e) };
+    } finally {
+      await engine.dispose();
+    }
+  },
+};
 
 declare global {
   interface Window {
     pageinfer: typeof pageinfer;
+    harness: typeof harness;
     harnessReady: boolean;
   }
 }
 
 window.pageinfer = pageinfer;
+window.harness = harness;
 window.harnessReady = true;
 document.getElementById('status')!.textContent = 'ready';

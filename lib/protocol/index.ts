@@ -40,6 +40,12 @@ export interface RunResult {
 }
 
 export interface WorkerApi {
+  /**
+   * Takes a Web Lock named `name` for the worker's whole life and resolves once
+   * held. The page then queues for the same lock: it is granted exactly when
+   * the worker dies, however it dies (terminate, crash, out of memory).
+   */
+  holdLifeLock(name: string): Promise<boolean>;
   probe(): Promise<Capabilities>;
   createSession(request: SessionRequest): Promise<SessionHandle>;
   run(sessionId: number, feeds: Feeds): Promise<RunResult>;

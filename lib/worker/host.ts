@@ -5,7 +5,7 @@ import { registerErrorTransfer, type WorkerApi } from '../protocol/index.js';
 export type WorkerFactory = () => Worker;
 
 export const defaultWorkerFactory: WorkerFactory = () =>
-  new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'pageinfer' });
+  new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'pageinfer' });
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -36,6 +36,18 @@ export class WorkerHost {
     });
     this.worker.addEventListener('messageerror', () => this.markDead('a message from the worker could not be deserialized'));
     this.api = Comlink.wrap<WorkerApi>(this.worker);
+    this.watchLife();
+  }
+
+  private watchLife(): void {
+    if (typeof navigator === 'undefined' || !navigator.locks) return;
+    const name = `pageinfer-worker-${crypto.randomUUID()}`;
+    this.api
+      .holdLifeLock(name)
+      .then(async (held) => {
+        if (held) await navigator.locks.request(name, () => this.markDead('the worker stopped (terminated, crashed or out of memory)'));
+      })
+      .catch(() => {});
   }
 
   get alive(): boolean {

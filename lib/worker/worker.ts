@@ -10,6 +10,15 @@ import { createSession, releaseSession, runSession } from './sessions.js';
 registerErrorTransfer();
 
 const api: WorkerApi = {
+  holdLifeLock(name) {
+    if (!navigator.locks) return Promise.resolve(false);
+    return new Promise<boolean>((held) => {
+      void navigator.locks.request(name, () => {
+        held(true);
+        return new Promise<never>(() => {}); // released only when this worker ends
+      });
+    });
+  },
   probe: probeCapabilities,
   createSession,
   async run(sessionId, feeds) {

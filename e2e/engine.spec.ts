@@ -1,0 +1,220 @@
+import { expect, test } from '@playwright/test';
+import { fixture, fixtureUrl, openHarness } from './helpers.js';
+
+const f32 = fixture('mlp_f32');
+const qdq = fixture('mlp_qdq');
+
+test.describe('backend choice', () => {
+  test('auto picks wasm on this machine and says why', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(([url, feeds]) => window.harness.loadAndRun(url, feeds), [fixtureUrl('mlp_qdq'), qdq.example.feeds] as const);
+    expect(r.error).toBeUndefined();
+    const info = r.info!;
+    const caps = await page.evaluate(() => window.pageinfer.createEngine().capabilities());
+    const gpu = info.candidates.find((c) => c.backend === 'webgpu')!;
+    if (caps.webgpu.available && !caps.webgpu.isFallbackAdapter) {
+      expect(info.backend).toBe('webgpu'); // a real GPU: not this CI machine, but then auto must take it
+    } else {
+      expect(info.backend).toBe('wasm');
+      expect(gpu.available).toBe(false);
+      expect(gpu.why.length).toBeGreaterThan(10);
+      expect(info.reason).toMatch(/^auto: wasm first \(SIMD/);
+    }
+    expect(info.threads).toBe(Math.min(caps.cores, 8));
+    expect(info.attempts.filter((a) => a.ok)).toHaveLength(1);
+  });
+
+  test('forcing webgl on an int8 model falls back to wasm, with the reason recorded and a warning event', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(async ([url, feeds]) => {
+      const engine = window.pageinfer.createEngine();
+      const warnings: Array<{ code: string; message: string }> = [];
+      engine.addEventListener('warning', (e) => warnings.push((e as CustomEvent).detail));
+      const model = await engine.load(url, { backend: 'webgl', freeDimensionOverrides: { batch: 2 } });
+      const out = await model.run(window.harness.feedsOf(feeds));
+      const result = { info: model.info, warnings, y: Array.from(out.y.data as Float32Array) };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_qdq'), qdq.example.feeds] as const);
+    expect(r.info.backend).not.toBe('webgl');
+    expect(r.info.attempts[0]).toMatchObject({ backend: 'webgl', ok: false, error: { code: 'UNSUPPORTED_MODEL' } });
+    expect(r.info.candidates.find((c) => c.backend === 'webgl')!.tried).toBe(true);
+    expect(r.info.reason).toMatch(/after webgl .*failed: webgl cannot run this model/);
+    expect(r.warnings.map((w) => w.code)).toContain('BACKEND_FALLBACK');
+    expect(r.y).toHaveLength(qdq.example.expected.y.data.length);
+  });
+
+  test('a session that misses its deadline is retried with one thread, then reported per attempt', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(
+      ([url]) => window.harness.loadAndRun(url, {}, { backend: 'wasm', fallback: false }, { sessionTimeoutMs: 1, wasm: { threads: 2 } }),
+      [fixtureUrl('mlp_f32')] as const,
+    );
+    expect(r.error?.code).toBe('MODEL_LOAD_FAILED');
+    const attempts = r.error!.details.attempts as Array<{ threads: number; error: { code: string } }>;
+    expect(attempts.map((a) => [a.threads, a.error.code])).toEqual([
+      [2, 'TIMEOUT'],
+      [1, 'TIMEOUT'],
+    ]);
+  });
+
+  test('without cross-origin isolation wasm runs on one thread and a warning says why', async ({ page }) => {
+    await openHarness(page, { isolated: false });
+    const r = await page.evaluate(async ([url, feeds]) => {
+      const engine = window.pageinfer.createEngine({ wasm: { threads: 2 } });
+      const warnings: Array<{ code: string; message: string }> = [];
+      engine.addEventListener('warning', (e) => warnings.push((e as CustomEvent).detail));
+      const model = await engine.load(url);
+      await model.run(window.harness.feedsOf(feeds));
+      const result = { isolated: crossOriginIsolated, threads: model.info.threads, warnings };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32'), f32.example.feeds] as const);
+    expect(r.isolated).toBe(false);
+    expect(r.threads).toBe(1);
+    expect(r.warnings).toEqual([expect.objectContaining({ code: 'THREADS_UNAVAILABLE', message: expect.stringMatching(/Cross-Origin-Embedder-Policy/) })]);
+  });
+});
+
+test.describe('errors and lifecycle', () => {
+  test.beforeEach(async ({ page }) => openHarness(page));
+
+  test('bad inputs raise typed errors that name the input', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness, pageinfer } = window;
+      const engine = pageinfer.createEngine();
+      const model = await engine.load(url);
+      const x = (dims: number[], data: Float32Array = new Float32Array(dims.reduce((a, b) => a * b, 1))) => ({ type: 'float32' as const, data, dims });
+      const attempt = async (feeds: unknown) => model.run(feeds as never).then(() => null, harness.caught);
+      const results = {
+        unknown: await attempt({ x: x([1, 64]), extra: x([1]) }),
+        missing: await attempt({}),
+        dtype: await attempt({ x: { type: 'int32', data: new Int32Array(64), dims: [1, 64] } }),
+        rank: await attempt({ x: x([64]) }),
+        dim: await attempt({ x: x([1, 63]) }),
+        length: await attempt({ x: x([2, 64], new Float32Array(64)) }),
+        ok: (await model.run({ x: x([3, 64]) })).y.dims,
+      };
+      await engine.dispose();
+      return results;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.unknown).toMatchObject({ code: 'UNKNOWN_INPUT', isOwnClass: true, details: { input: 'extra' } });
+    expect(r.missing).toMatchObject({ code: 'MISSING_INPUT', details: { input: 'x' } });
+    expect(r.dtype).toMatchObject({ code: 'INPUT_TYPE', details: { expectedType: 'float32', got: 'int32' } });
+    expect(r.rank).toMatchObject({ code: 'INPUT_SHAPE', message: expect.stringMatching(/rank 1, expected 2/) });
+    expect(r.dim).toMatchObject({ code: 'INPUT_SHAPE', message: expect.stringMatching(/dim 1 is 63, expected 64/) });
+    expect(r.length).toMatchObject({ code: 'INPUT_SHAPE', message: expect.stringMatching(/64 elements but dims \[2, 64\] need 128/) });
+    expect(r.ok).toEqual([3, 16]);
+  });
+
+  test('corrupt and truncated models fail in the worker as InvalidModelError, on the page as the same class', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness, pageinfer } = window;
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const engine = pageinfer.createEngine();
+      const tryLoad = (src: Uint8Array) => engine.load(src).then(() => null, harness.caught);
+      const result = {
+        truncated: await tryLoad(bytes.subarray(0, Math.floor(bytes.length / 2))),
+        garbage: await tryLoad(new TextEncoder().encode('<!doctype html><p>404</p>')),
+        empty: await tryLoad(new Uint8Array()),
+      };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    for (const e of [r.truncated, r.garbage, r.empty]) expect(e).toMatchObject({ name: 'InvalidModelError', code: 'INVALID_MODEL', isOwnClass: true });
+    expect(r.truncated!.message).toMatch(/truncated or corrupt/);
+  });
+
+  test('a 404 model URL is a FetchError with the status', async ({ page }) => {
+    const r = await page.evaluate(() => window.harness.loadAndRun('/e2e/fixtures/generated/nope.onnx', {}));
+    expect(r.error).toMatchObject({ code: 'FETCH_FAILED', details: { status: 404 } });
+  });
+
+  test('abort: before load, during session creation, and on run', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness, pageinfer } = window;
+      const engine = pageinfer.createEngine();
+      const pre = new AbortController();
+      pre.abort();
+      const before = await engine.load(url, { signal: pre.signal }).then(() => null, harness.caught);
+      const mid = new AbortController();
+      const during = await engine
+        .load(url, { signal: mid.signal, onProgress: (p) => p.phase === 'compile' && p.loaded === 0 && mid.abort() })
+        .then(() => null, harness.caught);
+      const model = await engine.load(url);
+      const x = { type: 'float32' as const, data: new Float32Array(64), dims: [1, 64] };
+      const onRun = await model.run({ x }, { signal: AbortSignal.abort() }).then(() => null, harness.caught);
+      const after = (await model.run({ x: { ...x, data: new Float32Array(64) } })).y.dims;
+      await engine.dispose();
+      return { before, during, onRun, after };
+    }, [fixtureUrl('mlp_f32')] as const);
+    for (const e of [r.before, r.during, r.onRun]) expect(e).toMatchObject({ name: 'AbortError', code: 'ABORTED', isOwnClass: true });
+    expect(r.after).toEqual([1, 16]);
+  });
+
+  test('a killed worker fails pending and later runs with WorkerCrashedError instead of hanging', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness } = window;
+      const engine = harness.trackedEngine();
+      const model = await engine.load(url);
+      const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 256), dims: [256, 64] } });
+      await model.run(x());
+      const pending = model.run(x()).then(() => null, harness.caught);
+      harness.spawned.at(-1)!.terminate();
+      const result = { pending: await pending, later: await model.run(x()).then(() => null, harness.caught) };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.later).toMatchObject({ name: 'WorkerCrashedError', code: 'WORKER_CRASHED', isOwnClass: true });
+    // The pending run either finished before the kill landed or failed with the same typed error.
+    if (r.pending) expect(r.pending.code).toBe('WORKER_CRASHED');
+  });
+
+  test('inputs are transferred by default and kept with transfer: false; outputs arrive whole', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const engine = window.pageinfer.createEngine();
+      const model = await engine.load(url);
+      const moved = new Float32Array(64).fill(0.5);
+      const kept = new Float32Array(64).fill(0.5);
+      const a = await model.run({ x: { type: 'float32', data: moved, dims: [1, 64] } });
+      const b = await model.run({ x: { type: 'float32', data: kept, dims: [1, 64] } }, { transfer: false });
+      const result = {
+        movedLength: moved.length,
+        keptLength: kept.length,
+        same: Array.from(a.y.data as Float32Array).every((v, i) => v === (b.y.data as Float32Array)[i]),
+        outputOwnsBuffer: (a.y.data as Float32Array).buffer.byteLength === 16 * 4,
+      };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r).toEqual({ movedLength: 0, keptLength: 64, same: true, outputOwnsBuffer: true });
+  });
+
+  test('a disposed model and engine refuse work with DisposedError', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness, pageinfer } = window;
+      const engine = pageinfer.createEngine();
+      const model = await engine.load(url);
+      await model.dispose();
+      const run = await model.run({ x: { type: 'float32', data: new Float32Array(64), dims: [1, 64] } }).then(() => null, harness.caught);
+      await engine.dispose();
+      const load = await engine.load(url).then(() => null, harness.caught);
+      return { run, load };
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.run).toMatchObject({ code: 'DISPOSED', isOwnClass: true });
+    expect(r.load).toMatchObject({ code: 'DISPOSED' });
+  });
+
+  test('progress reports download then compile', async ({ page }) => {
+    const phases = await page.evaluate(async ([url]) => {
+      const engine = window.pageinfer.createEngine();
+      const seen: string[] = [];
+      await engine.load(url, { onProgress: (p) => seen.push(`${p.phase}:${p.loaded === p.total ? 'done' : 'start'}`) });
+      await engine.dispose();
+      return seen;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(phases[0]).toMatch(/^download/);
+    expect(phases.at(-1)).toBe('compile:done');
+    expect(phases).toContain('compile:start');
+  });
+});
