@@ -29,18 +29,18 @@ function crossOriginIsolation(): Plugin {
   };
 }
 
-export default defineConfig(() => ({
+export default defineConfig({
   root,
   plugins: [crossOriginIsolation()],
   server: { host: '127.0.0.1', strictPort: true },
   preview: { host: '127.0.0.1', strictPort: true },
   // ORT locates its .wasm/.mjs next to its own module (import.meta.url); pre-bundling would move it.
   optimizeDeps: { exclude: ['onnxruntime-web'], include: ['onnx-proto'] },
-  worker: { format: 'es' },
+  worker: { format: 'es' as const },
   build: {
     outDir: 'dist/demo',
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: { input: { demo: resolve(root, 'demo/index.html') } },
   },
-}));
+});

@@ -56,8 +56,22 @@ export class AbortError extends defineError('AbortError', 'ABORTED') {}
 export class TimeoutError extends defineError('TimeoutError', 'TIMEOUT') {}
 /** The worker that hosted the model died (crash, OOM, terminate). */
 export class WorkerCrashedError extends defineError('WorkerCrashedError', 'WORKER_CRASHED') {}
+/** The request queue is full and its policy is 'reject'. */
+export class QueueFullError extends defineError('QueueFullError', 'QUEUE_FULL') {}
+/** Quantization or pruning cannot proceed (bad options, no calibration data, target unreachable). */
+export class QuantizeError extends defineError('QuantizeError', 'QUANTIZE_FAILED') {}
+/** The model uses an op (or op version) the quantizer cannot handle; `details.op` names it. */
+export class UnsupportedOpError extends defineError('UnsupportedOpError', 'UNSUPPORTED_OP') {}
+/** A file could not be read or written; `details.path` and `details.operation` say which and how. */
+export class FileAccessError extends defineError('FileAccessError', 'FILE_ACCESS') {}
 /** The model or engine was used after `dispose()`. */
 export class DisposedError extends defineError('DisposedError', 'DISPOSED') {}
+/** Downloaded bytes do not match the `integrity` (SRI) metadata; nothing was cached. */
+export class IntegrityError extends defineError('IntegrityError', 'INTEGRITY') {}
+/** `cache: 'cache-only'` and the model is not in the cache (or its entry was corrupt, or there is no cache). */
+export class CacheMissError extends defineError('CacheMissError', 'CACHE_MISS') {}
+/** The cache could not store a model: storage quota or the cache's byte budget. */
+export class QuotaExceededError extends defineError('QuotaExceededError', 'QUOTA_EXCEEDED') {}
 
 const classes = [
   InvalidModelError,
@@ -75,6 +89,9 @@ const classes = [
   TimeoutError,
   WorkerCrashedError,
   DisposedError,
+  IntegrityError,
+  CacheMissError,
+  QuotaExceededError,
 ] as const;
 
 export type ErrorCode = (typeof classes)[number]['code'] | typeof PageInferError.code;

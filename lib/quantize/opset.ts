@@ -6,7 +6,7 @@
  */
 import { makeTensor, toNumber, type ModelProto, type NodeProto } from '../onnx/index.js';
 import { getAttribute, makeNode, setAttribute } from '../onnx/build.js';
-import { UnsupportedOpError } from './errors.js';
+import { UnsupportedOpError } from '../errors/index.js';
 import { NameAllocator, walkGraphs } from './graph.js';
 
 /** Minimum IR version for each opset (from the ONNX versioning table). */
@@ -80,7 +80,7 @@ function attrToInput(node: NodeProto, attr: string, index: number, names: NameAl
   const t = makeTensor(name, kind, scalar ? [] : [values.length], data as number[]);
   inputs[index] = name;
   node.input = inputs;
-  return [makeNode('Constant', [], [name], { value: t })];
+  return [makeNode('Constant', [], [name], { value: t }, names.unique(`${name}_node`))];
 }
 
 function upgradeNode(node: NodeProto, crosses: (v: number) => boolean, names: NameAllocator): NodeProto[] {
@@ -150,9 +150,9 @@ function upgradeSoftmax(node: NodeProto, names: NameAllocator): NodeProto[] {
   node.input = [flat];
   node.output = [soft];
   return [
-    makeNode('Shape', [x], [shape]),
-    makeNode('Flatten', [x], [flat], { axis }),
+    makeNode('Shape', [x], [shape], {}, names.unique(`${base}_shape_node`)),
+    makeNode('Flatten', [x], [flat], { axis }, names.unique(`${base}_flatten_node`)),
     node,
-    makeNode('Reshape', [soft, shape], [y]),
+    makeNode('Reshape', [soft, shape], [y], {}, names.unique(`${base}_reshape_node`)),
   ];
 }

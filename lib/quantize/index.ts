@@ -1,0 +1,123 @@
+/**
+ * pageinfer's ONNX quantizer: float model in, int8 model out, in Node or a browser.
+ *
+ * Which form to pick (see ../../shared/FACTS.md for the measurements):
+ *   dynamic   — MatMulInteger/ConvInteger; no calibration data needed; fastest
+ *               int8 on wasm for MatMul-heavy models. Runs on CPU only (WebGPU
+ *               falls back node by node).
+ *   static qoperator — QLinearMatMul/QLinearConv; needs calibration; fast on wasm.
+ *   static qdq — QuantizeLinear/DequantizeLinear pairs; ORT fuses them on wasm, and on
+ *               the WebGPU native EP the weights are dequantized and the math stays on
+ *               the GPU. Avoid on the JSEP WebGPU entry (DequantizeLinear bug).
+ */
+import { decodeModel, encodeModel, type ModelProto } from '../onnx/index.js';
+import type { Feeds } from '../tensor/types.js';
+import type { CalibrationMethod, Range } from './calibrate.js';
+import { quantizeDynamic, type RewriteResult } from './dynamic.js';
+import { QuantizeError, UnsupportedOpError } from '../errors/index.js';
+import { validateModel } from './validate.js';
+import type { QType } from './params.js';
+import { ortSession, type SessionFactory } from './runner.js';
+import { calibrateFor, quantizeStatic } from './static.js';
+
+export { QuantizeError, UnsupportedOpError, FileAccessError } from '../errors/index.js';
+export { validateModel } from './validate.js';
+export type { NodeReport } from './rewrite.js';
+export type { SessionFactory, ModelSession } from './runner.js';
+export type { Range, CalibrationMethod } from './calibrate.js';
+export { guardedQuantize, compareOutputs } from './guard.js';
+export type { GuardOptions, GuardReport, OutputComparison, GuardTarget } from './guard.js';
+
+export const quantizableOps = ['MatMul', 'Gemm', 'Conv'] as const;
+
+export interface Progress {
+  stage: 'calibrate' | 'quantize' | 'evaluate';
+  done: number;
+  total: number;
+}
+
+export interface QuantizeOptions {
+  mode?: 'dynamic' | 'static';
+  /** Static only. */
+  format?: 'qdq' | 'qoperator';
+  weightType?: QType;
+  /** Static only; dynamic activations are always uint8 (DynamicQuantizeLinear). */
+  activationType?: QType;
+  perChannel?: boolean;
+  /** Symmetric weights (zero point 0 for int8, 128 for uint8). Default true. */
+  symmetricWeights?: boolean;
+  symmetricActivations?: boolean;
+  /** Op types to quantize; default MatMul, Gemm, Conv. */
+  opTypes?: readonly string[];
+  /** Node names (or their first output names) to keep in float. */
+  exclude?: readonly string[];
+  /** Static: sample inputs for activation ranges. */
+  calibration?: { inputs: readonly Feeds[]; method?: CalibrationMethod; percentile?: number };
+  /** Static: ranges from an earlier calibration (skips running the model). */
+  ranges?: ReadonlyMap<string, Range>;
+  session?: SessionFactory;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface QuantizeReport extends RewriteResult {
+  mode: 'dynamic' | 'static';
+  format?: 'qdq' | 'qoperator';
+  sizeBefore: number;
+  sizeAfter: number;
+}
+
+export interface QuantizeResult {
+  bytes: Uint8Array;
+  model: ModelProto;
+  report: QuantizeReport;
+  /** Static: the activation ranges used, reusable through `options.ranges`. */
+  ranges?: ReadonlyMap<string, Range>;
+}
+
+/** Quantizes a model (bytes or a decoded ModelProto, which is left untouched). */
+export async function quantize(input: Uint8Array | ModelProto, options: QuantizeOptions = {}): Promise<QuantizeResult> {
+  const source = input instanceof Uint8Array ? input : encodeModel(input);
+  const model = decodeModel(source);
+  validateModel(model);
+  const opTypes = options.opTypes ?? quantizableOps;
+  const unknown = opTypes.filter((op) => !(quantizableOps as readonly string[]).includes(op));
+  if (unknown.length) throw new UnsupportedOpError(`Cannot quantize op type ${unknown.join(', ')}; supported: ${quantizableOps.join(', ')}`, { op: unknown[0] });
+  const sel = { opTypes, exclude: new Set(options.exclude ?? []) };
+  const weightType = options.weightType ?? 'int8';
+  const perChannel = options.perChannel ?? false;
+  const symmetricWeights = options.symmetricWeights ?? true;
+  const mode = options.mode ?? 'dynamic';
+  let result: RewriteResult;
+  let ranges: ReadonlyMap<string, Range> | undefined;
+  if (mode === 'dynamic') {
+    options.onProgress?.({ stage: 'quantize', done: 0, total: 1 });
+    result = quantizeDynamic(model, { ...sel, weightType, perChannel, symmetric: symmetricWeights });
+  } else if (mode === 'static') {
+    ranges = options.ranges;
+    if (!ranges) {
+      if (!options.calibration?.inputs.length) throw new QuantizeError('Static quantization needs calibration inputs (or precomputed ranges)', {});
+      const cal = options.calibration;
+      ranges = await calibrateFor(model, sel, {
+        ...cal,
+        session: options.session ?? ortSession,
+        onProgress: (done, total) => options.onProgress?.({ stage: 'calibrate', done, total }),
+      });
+    }
+    options.onProgress?.({ stage: 'quantize', done: 0, total: 1 });
+    result = quantizeStatic(model, {
+      ...sel,
+      format: options.format ?? 'qdq',
+      weightType,
+      activationType: options.activationType ?? 'uint8',
+      perChannel,
+      symmetricWeights,
+      symmetricActivations: options.symmetricActivations ?? false,
+    }, ranges);
+  } else {
+    throw new QuantizeError(`Unknown mode '${String(mode)}' (use dynamic or static)`, { mode });
+  }
+  const bytes = encodeModel(model);
+  options.onProgress?.({ stage: 'quantize', done: 1, total: 1 });
+  const report: QuantizeReport = { ...result, mode, format: mode === 'static' ? (options.format ?? 'qdq') : undefined, sizeBefore: source.byteLength, sizeAfter: bytes.byteLength };
+  return { bytes, model, report, ranges };
+}
