@@ -42,7 +42,7 @@ $('run').addEventListener('click', async () => {
     $('result').textContent = [
       `backend: ${model.info.backend} (${model.info.threads} thread(s))`,
       `why: ${model.info.reason}`,
-      `run: ${model.lastRun!.totalMs.toFixed(2)} ms (compute ${model.lastRun!.computeMs.toFixed(2)} ms)`,
+      `run: ${model.stats().totalMs.p50.toFixed(2)} ms (compute ${model.stats().computeMs.p50.toFixed(2)} ms)`,
       `output dims: [${y.dims.join(', ')}]`,
       `first values: ${Array.from(y.data as Float32Array).slice(0, 6).map((v) => v.toFixed(4)).join(', ')}`,
     ].join('\n');

@@ -152,22 +152,27 @@ test.describe('errors and lifecycle', () => {
     expect(r.after).toEqual([1, 16]);
   });
 
-  test('a killed worker fails pending and later runs with WorkerCrashedError instead of hanging', async ({ page }) => {
+  test('a worker killed from outside is noticed (no hang): its pending run fails typed, and the model goes on on a respawned worker', async ({ page }) => {
     const r = await page.evaluate(async ([url]) => {
       const { harness } = window;
       const engine = harness.trackedEngine();
       const model = await engine.load(url);
       const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 256), dims: [256, 64] } });
       await model.run(x());
+      const spawnedBefore = harness.spawned.length;
       const pending = model.run(x()).then(() => null, harness.caught);
-      harness.spawned.at(-1)!.terminate();
-      const result = { pending: await pending, later: await model.run(x()).then(() => null, harness.caught) };
+      harness.spawned.at(-1)!.terminate(); // no error event: only the worker's life lock tells
+      const settled = await pending;
+      const noticed = await harness.until(() => model.stats().pool.respawns === 1 && model.stats().pool.workers === 1, 10_000);
+      const result = { pending: settled, noticed, later: (await model.run(x())).y.dims, respawned: harness.spawned.length - spawnedBefore };
       await engine.dispose();
       return result;
     }, [fixtureUrl('mlp_f32')] as const);
-    expect(r.later).toMatchObject({ name: 'WorkerCrashedError', code: 'WORKER_CRASHED', isOwnClass: true });
-    // The pending run either finished before the kill landed or failed with the same typed error.
-    if (r.pending) expect(r.pending.code).toBe('WORKER_CRASHED');
+    // The pending run either finished before the kill landed or failed typed (its inputs had moved to the dead worker).
+    if (r.pending) expect(r.pending).toMatchObject({ name: 'WorkerCrashedError', code: 'WORKER_CRASHED', isOwnClass: true, details: { inputsMoved: true } });
+    expect(r.noticed).toBe(true);
+    expect(r.respawned).toBe(1);
+    expect(r.later).toEqual([256, 16]);
   });
 
   test('inputs are transferred by default and kept with transfer: false; outputs arrive whole', async ({ page }) => {

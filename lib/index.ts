@@ -1,5 +1,9 @@
 export { createEngine, Engine } from './engine/engine.js';
-export { Model, type RunTiming } from './engine/model.js';
+export { Model, type PoolStats } from './engine/model.js';
+export { ModelStream, type StreamOptions } from './engine/stream.js';
+export type { ScheduleOptions, ScheduleInfo, ScheduleMode, RequestOptions } from './scheduler/types.js';
+export type { RecycleOptions } from './pool/pool.js';
+export type { ModelStats, Distribution } from './profile/stats.js';
 export type {
   EngineOptions,
   LoadOptions,
@@ -17,4 +21,6 @@ export type { BackendPreference, BackendCandidate, ThreadSetting } from './backe
 export type { Capabilities } from './probe/types.js';
 export type { Tensor, TensorType, TensorData, Feeds, Outputs, ValueInfo, Dim } from './tensor/types.js';
 export type { ModelSource } from './source/read.js';
+export { ModelCache } from './cache/cache.js';
+export type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage } from './cache/types.js';
 export * from './errors/index.js';

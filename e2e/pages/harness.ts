@@ -48,6 +48,26 @@ function caught(e: unknown): CaughtError {
 const spawned: Worker[] = [];
 
 const harness = {
+  /** A seeded PRNG (mulberry32) in [0, 1), so random test patterns repeat. */
+  random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  },
+  /** Resolves true once `check()` holds, false after `timeoutMs`. */
+  async until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+    const end = performance.now() + timeoutMs;
+    while (performance.now() < end) {
+      if (check()) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return check();
+  },
   toTensor,
   toJson,
   caught,
@@ -61,6 +81,28 @@ const harness = {
       createWorker: () => {
         const w = new Worker(new URL('../../lib/worker/worker.ts', import.meta.url), { type: 'module' });
         spawned.push(w);
+        return w;
+      },
+    });
+  },
+  /** How many upcoming `run` calls kill their worker instead of reaching it (crash injection). */
+  crashNextRuns: 0,
+  /** An engine whose workers crash on demand: see crashNextRuns. */
+  crashingEngine(options: EngineOptions = {}) {
+    return pageinfer.createEngine({
+      ...options,
+      createWorker: () => {
+        const w = new Worker(new URL('../../lib/worker/worker.ts', import.meta.url), { type: 'module' });
+        spawned.push(w);
+        const post = w.postMessage.bind(w) as (message: unknown, transfer: Transferable[]) => void;
+        w.postMessage = ((message: { type?: string; path?: string[] }, transfer: Transferable[] = []) => {
+          if (harness.crashNextRuns > 0 && message?.type === 'APPLY' && message.path?.[0] === 'run') {
+            harness.crashNextRuns--;
+            w.terminate(); // dies with the request in hand, as an out-of-memory kill would
+            return;
+          }
+          post(message, transfer);
+        }) as Worker['postMessage'];
         return w;
       },
     });

@@ -57,11 +57,8 @@ describe('planBackends', () => {
 });
 
 describe('resolveThreads', () => {
-  it('auto uses the reported cores when isolated', () => {
-    expect(resolveThreads('auto', caps({ cores: 2 }))).toEqual({ threads: 2 });
-  });
-  it('caps auto at 8', () => {
-    expect(resolveThreads('auto', caps({ cores: 64 })).threads).toBe(8);
+  it('keeps the wanted threads when isolated', () => {
+    expect(resolveThreads(2, caps({ cores: 2 }))).toEqual({ threads: 2 });
   });
   it('falls back to one thread with a warning that names COOP/COEP', () => {
     const r = resolveThreads(4, caps({ threads: false, isolated: false }));

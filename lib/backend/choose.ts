@@ -69,16 +69,13 @@ function skippedNote(requested: readonly BackendName[], candidates: BackendCandi
 
 export type ThreadSetting = 'auto' | number;
 
-/** Above this, ORT's wasm kernels gain little and thread start-up costs more. */
-const maxAutoThreads = 8;
-
 /**
- * wasm threads need cross-origin isolation. `auto` uses the reported cores,
- * capped; the reported count can be wrong (WebKitGTK says 4 on 2 cores), which
- * is why session creation has a deadline and retries with one thread.
+ * wasm threads need cross-origin isolation: without it, one thread and a
+ * warning that says why. The reported core count can be wrong (WebKitGTK says
+ * 4 on 2 cores), which is why session creation has a deadline and retries
+ * with one thread.
  */
-export function resolveThreads(setting: ThreadSetting, caps: Capabilities): { threads: number; warning?: string } {
-  const wanted = setting === 'auto' ? Math.min(Math.max(1, caps.cores), maxAutoThreads) : Math.max(1, Math.floor(setting));
+export function resolveThreads(wanted: number, caps: Capabilities): { threads: number; warning?: string } {
   if (wanted > 1 && !caps.wasm.threads) {
     const why = caps.wasm.crossOriginIsolated
       ? 'SharedArrayBuffer is unavailable'

@@ -1,22 +1,17 @@
-import * as Comlink from 'comlink';
 import { planBackends, resolveThreads } from '../backend/choose.js';
-import type { BackendName } from '../backend/types.js';
-import {
-  AbortError,
-  DisposedError,
-  InvalidModelError,
-  ModelLoadError,
-  PageInferError,
-  UnsupportedModelError,
-  serializeError,
-  reviveError,
-} from '../errors/index.js';
+import { DisposedError, WorkerCrashedError, toAbortError } from '../errors/index.js';
+import { Pool } from '../pool/pool.js';
+import { sizePool } from '../pool/size.js';
+import { StatsRecorder } from '../profile/stats.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Capabilities } from '../probe/types.js';
-import type { SessionRequest } from '../protocol/index.js';
+import { ModelCache } from '../cache/cache.js';
 import { readSource, type ModelSource } from '../source/read.js';
 import { WorkerHost } from '../worker/host.js';
 import { Model } from './model.js';
-import type { Attempt, EngineOptions, LoadOptions, ModelInfo, WarningDetail } from './types.js';
+import { openFirstReplica } from './open.js';
+import { buildScheduler } from './schedule.js';
+import type { EngineOptions, LoadOptions, ModelInfo, WarningDetail } from './types.js';
 
 const defaultSessionTimeoutMs = 30_000;
 
@@ -29,9 +24,12 @@ export class Engine extends EventTarget {
   private readonly models = new Set<Model>();
   private disposed = false;
   private warned = new Set<string>();
+  /** The IndexedDB model cache of URL sources: `list()`, `has()`, `delete()`, `clear()`, `usage()`. */
+  readonly cache: ModelCache;
 
   constructor(readonly options: EngineOptions = {}) {
     super();
+    this.cache = new ModelCache(options.cache, (detail) => void this.warn(detail));
   }
 
   /** What this device can do, probed once in a short-lived worker. */
@@ -53,73 +51,75 @@ export class Engine extends EventTarget {
     this.assertAlive();
     const { signal, onProgress } = options;
     const started = performance.now();
-    const bytes = await readSource(src, { signal, onProgress, fetchInit: options.fetchInit });
+    const bytes = await readSource(src, {
+      signal,
+      onProgress,
+      fetchInit: options.fetchInit,
+      cache: this.cache,
+      policy: options.cache,
+      integrity: options.integrity,
+    });
     const downloadMs = performance.now() - started;
     const caps = await this.capabilities();
     const plan = planBackends(caps, options.backend ?? this.options.backends ?? 'auto', options.fallback ?? true);
-    const threadChoice = resolveThreads(this.options.wasm?.threads ?? 'auto', caps);
+    const schedule = options.schedule ?? {};
+    const size = sizePool(caps.cores, this.options.wasm?.threads ?? 'auto', schedule.workers ?? 'auto');
+    const threadChoice = resolveThreads(size.threads, caps);
     const warnings: string[] = [];
-    if (threadChoice.warning) warnings.push(this.warn({ code: 'THREADS_UNAVAILABLE', message: threadChoice.warning }));
+    const warn = (code: WarningDetail['code'], message: string) => warnings.push(this.warn({ code, message }));
+    if (threadChoice.warning) warn('THREADS_UNAVAILABLE', threadChoice.warning);
+    if (size.note) warn('THREADS_OVERSUBSCRIBED', size.note);
 
-    const attempts: Attempt[] = [];
-    const tried = new Set<BackendName>();
-    for (const backend of plan.order) {
-      tried.add(backend);
-      const threadSteps = backend === 'webgl' ? [1] : [...new Set([threadChoice.threads, 1])];
-      for (const threads of threadSteps) {
-        const attemptStart = performance.now();
-        const host = new WorkerHost(this.options.createWorker);
-        onProgress?.({ phase: 'compile', loaded: 0, total: bytes.byteLength, backend });
-        try {
-          const copy = bytes.slice(); // keep ours for the next attempt
-          const request: SessionRequest = {
-            bytes: copy,
-            backend,
-            threads,
-            freeDimensionOverrides: options.freeDimensionOverrides,
-            graphOptimizationLevel: options.graphOptimizationLevel,
-            wasmPaths: this.options.wasm?.wasmPaths,
-          };
-          const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer])), {
-            signal,
-            timeoutMs: this.options.sessionTimeoutMs ?? defaultSessionTimeoutMs,
-            what: `building a ${backend} session with ${threads} thread(s)`,
-          });
-          attempts.push({ backend, threads, ok: true, ms: performance.now() - attemptStart });
-          onProgress?.({ phase: 'compile', loaded: bytes.byteLength, total: bytes.byteLength, backend });
-          const info: ModelInfo = {
-            backend,
-            reason: explain(plan.reason, backend, attempts),
-            candidates: plan.candidates.map((c) => ({ ...c, tried: tried.has(c.backend) })),
-            attempts,
-            inputs: handle.inputs,
-            outputs: handle.outputs,
-            threads: handle.threads,
-            fixedDims: handle.fixedDims,
-            ops: handle.ops,
-            sizeBytes: bytes.byteLength,
-            timings: { downloadMs, createMs: handle.createMs },
-            warnings,
-          };
-          if (attempts.length > 1) warnings.push(this.warn({ code: 'BACKEND_FALLBACK', message: info.reason }));
-          const model = new Model(host, handle, info, (m) => this.models.delete(m));
-          this.models.add(model);
-          return model;
-        } catch (thrown) {
-          host.terminate('session attempt failed'); // a failed backend must not poison the next attempt
-          const error = asPageInferError(thrown);
-          attempts.push({ backend, threads, ok: false, ms: performance.now() - attemptStart, error: { code: error.code, message: error.message } });
-          if (error instanceof AbortError || error instanceof InvalidModelError) throw error;
-          if (error instanceof UnsupportedModelError || threads === 1) break;
-          warnings.push(this.warn({ code: 'THREADS_REDUCED', message: `${backend} with ${threads} threads failed (${error.message}); retrying with 1 thread` }));
-        }
-      }
-    }
-    const summary = attempts.map((a) => `${a.backend}×${a.threads}: ${a.error?.message}`).join('; ');
-    throw new ModelLoadError(plan.order.length ? `No backend could run this model (${summary})` : plan.reason, {
-      candidates: plan.candidates,
-      attempts,
+    const opened = await openFirstReplica(
+      bytes,
+      plan,
+      threadChoice.threads,
+      {
+        freeDimensionOverrides: options.freeDimensionOverrides,
+        graphOptimizationLevel: options.graphOptimizationLevel,
+        wasmPaths: this.options.wasm?.wasmPaths,
+        timeoutMs: this.options.sessionTimeoutMs ?? defaultSessionTimeoutMs,
+        createWorker: this.options.createWorker,
+      },
+      { signal, onProgress, onThreadsReduced: (message) => warn('THREADS_REDUCED', message) },
+    );
+    if (opened.attempts.length > 1) warn('BACKEND_FALLBACK', opened.reason);
+    const handle = opened.replica.handle;
+
+    let scheduler: Scheduler | null = null;
+    const pool = new Pool(opened.replica, bytes, opened.config, schedule.recycle ?? {}, {
+      onAvailable: () => scheduler?.onAvailable(),
+      onEmpty: (reason) => scheduler?.close(new WorkerCrashedError(`Every worker of this model died and none could be rebuilt: ${reason}`, { reason })),
+      onWarning: (message) => warn('POOL_DEGRADED', message),
     });
+    try {
+      await pool.grow(size.workers, signal);
+    } catch (error) {
+      await pool.dispose();
+      throw signal?.aborted ? toAbortError(signal.reason) : error;
+    }
+    const recorder = new StatsRecorder();
+    const built = buildScheduler(pool, handle, schedule, options.freeDimensionOverrides, recorder);
+    scheduler = built.scheduler;
+    const info: ModelInfo = {
+      backend: opened.config.backend,
+      reason: opened.reason,
+      candidates: plan.candidates.map((c) => ({ ...c, tried: opened.tried.has(c.backend) })),
+      attempts: opened.attempts,
+      inputs: handle.inputs,
+      outputs: handle.outputs,
+      threads: handle.threads,
+      fixedDims: handle.fixedDims,
+      ops: handle.ops,
+      sizeBytes: bytes.byteLength,
+      timings: { downloadMs, createMs: handle.createMs },
+      schedule: { ...built.info, workers: pool.size },
+      warnings,
+    };
+    if (schedule.targetP95Ms !== undefined) await built.tune(info.schedule);
+    const model = new Model(scheduler, pool, recorder, info, (m) => this.models.delete(m));
+    this.models.add(model);
+    return model;
   }
 
   async dispose(): Promise<void> {
@@ -139,16 +139,6 @@ export class Engine extends EventTarget {
   private assertAlive(): void {
     if (this.disposed) throw new DisposedError('This engine was disposed', {});
   }
-}
-
-function explain(planReason: string, chosen: BackendName, attempts: Attempt[]): string {
-  const failed = attempts.filter((a) => !a.ok);
-  if (failed.length === 0) return planReason;
-  return `${chosen} after ${failed.map((a) => `${a.backend} (${a.threads} thread${a.threads > 1 ? 's' : ''}) failed: ${a.error?.message}`).join('; ')}`;
-}
-
-function asPageInferError(e: unknown): PageInferError {
-  return e instanceof PageInferError ? e : reviveError(serializeError(e));
 }
 
 /** Creates an engine; cheap, as workers start only when needed. */

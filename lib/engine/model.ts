@@ -1,58 +1,93 @@
-import * as Comlink from 'comlink';
-import { DisposedError } from '../errors/index.js';
-import { transferablesOf, type SessionHandle } from '../protocol/index.js';
-import type { Feeds, Outputs, Tensor } from '../tensor/types.js';
+import { DisposedError, InputShapeError } from '../errors/index.js';
+import type { Pool } from '../pool/pool.js';
+import type { ModelStats, StatsRecorder } from '../profile/stats.js';
+import { requestRows } from '../scheduler/batching.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { RequestOptions } from '../scheduler/types.js';
+import type { Feeds, Outputs, Tensor, ValueInfo } from '../tensor/types.js';
 import { validateFeeds } from '../tensor/validate.js';
-import type { WorkerHost } from '../worker/host.js';
-import type { ModelInfo, RunOptions } from './types.js';
+import { ModelStream, type StreamOptions } from './stream.js';
+import type { ModelInfo } from './types.js';
 
-export interface RunTiming {
-  /** Inside ORT's session.run, in the worker. */
-  computeMs: number;
-  /** From run() to outputs in hand on this thread: compute plus the worker round trip. */
-  totalMs: number;
+export interface PoolStats {
+  workers: number;
+  queued: number;
+  respawns: number;
+  recycles: number;
 }
 
-/** A model loaded in its own worker. Get one from `engine.load()`. */
+/** A loaded model: a pool of workers with one session each, fed by a scheduler. Get one from `engine.load()`. */
 export class Model {
   private disposed = false;
-  private timing: RunTiming | null = null;
+  /** Inputs as validated: with a fixed batch dim that the scheduler pads to, callers may send fewer rows. */
+  private readonly accepted: ValueInfo[];
 
   /** @internal */
   constructor(
-    private readonly host: WorkerHost,
-    private readonly handle: SessionHandle,
+    private readonly scheduler: Scheduler,
+    private readonly pool: Pool,
+    private readonly recorder: StatsRecorder,
     readonly info: ModelInfo,
     private readonly onDispose: (model: Model) => void,
-  ) {}
-
-  /** Timing of the latest completed run, or null before the first. */
-  get lastRun(): RunTiming | null {
-    return this.timing;
+  ) {
+    const fixed = scheduler.shape.fixedRows;
+    this.accepted = fixed ? info.inputs.map((i) => ({ ...i, dims: i.dims && ['rows', ...i.dims.slice(1)] })) : info.inputs;
   }
 
-  async run(feeds: Feeds, options: RunOptions = {}): Promise<Outputs> {
-    if (this.disposed) throw new DisposedError('This model was disposed', {});
-    const started = performance.now();
-    const checked = validateFeeds(feeds, this.info.inputs);
-    const moving = prepareForTransfer(checked, options.transfer ?? true);
-    const result = await this.host.call((api) => api.run(this.handle.id, Comlink.transfer(moving, transferablesOf(moving))), {
-      signal: options.signal,
-      what: 'run',
-    });
-    this.timing = { computeMs: result.computeMs, totalMs: performance.now() - started };
-    return result.outputs;
+  /** Runs one request. In hybrid mode it may share a batch with concurrent calls; you get exactly your rows back. */
+  async run(feeds: Feeds, options: RequestOptions = {}): Promise<Outputs> {
+    const checked = this.check(feeds, options.transfer ?? true);
+    return this.scheduler.submit(checked, requestRows(checked), { ...options, coalesce: this.scheduler.config.mode === 'hybrid' });
   }
 
-  /** Releases the session and its worker (the only way to give wasm memory back). */
+  /**
+   * Runs many requests, coalesced into chunks of up to maxBatch rows when the
+   * model can batch (one inference per chunk), else one by one. Results keep the input order.
+   */
+  async runBatch(list: readonly Feeds[], options: RequestOptions = {}): Promise<Outputs[]> {
+    const checked = list.map((f) => this.check(f, options.transfer ?? true));
+    return Promise.all(checked.map((f) => this.scheduler.submit(f, requestRows(f), { ...options, coalesce: true, flush: true })));
+  }
+
+  /** A stateful stream pinned to one worker, carrying state outputs into the next call's inputs. */
+  stream(options: StreamOptions): ModelStream {
+    this.assertAlive();
+    return new ModelStream(this.scheduler, this.info.inputs, options);
+  }
+
+  /** Per-request timing split (queue, transfer in, compute, transfer out), percentiles and throughput. */
+  stats(): ModelStats & { pool: PoolStats } {
+    return {
+      ...this.recorder.summary(),
+      pool: { workers: this.pool.size, queued: this.scheduler.queued, respawns: this.pool.respawns, recycles: this.pool.recycles },
+    };
+  }
+
+  resetStats(): void {
+    this.recorder.reset();
+  }
+
+  /** Fails queued requests, releases every session and terminates the workers (the only way to give wasm memory back). */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.onDispose(this);
-    if (this.host.alive) {
-      await this.host.call((api) => api.release(this.handle.id), { what: 'release', timeoutMs: 2000 }).catch(() => {});
+    this.scheduler.close(new DisposedError('This model was disposed', {}));
+    await this.pool.dispose();
+  }
+
+  private check(feeds: Feeds, transfer: boolean): Feeds {
+    this.assertAlive();
+    const checked = validateFeeds(feeds, this.accepted);
+    const fixed = this.scheduler.shape.fixedRows;
+    if (fixed && requestRows(checked) > fixed) {
+      throw new InputShapeError(`This model's batch dim is fixed at ${fixed}; got ${requestRows(checked)} rows`, { fixedRows: fixed, got: requestRows(checked) });
     }
-    this.host.terminate('model disposed');
+    return prepareForTransfer(checked, transfer);
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new DisposedError('This model was disposed', {});
   }
 }
 

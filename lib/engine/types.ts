@@ -1,9 +1,12 @@
 import type { BackendCandidate, BackendPreference, ThreadSetting } from '../backend/choose.js';
 import type { BackendName } from '../backend/types.js';
+import type { CacheOptions, CachePolicy } from '../cache/types.js';
+import type { RequestOptions, ScheduleInfo, ScheduleOptions } from '../scheduler/types.js';
 import type { ValueInfo } from '../tensor/types.js';
 import type { WorkerFactory } from '../worker/host.js';
 
-export type ProgressPhase = 'download' | 'compile';
+/** download: bytes from the network; cache-read: bytes from IndexedDB; verify: hashing them; compile: building the session. */
+export type ProgressPhase = 'download' | 'cache-read' | 'verify' | 'compile';
 
 export interface LoadProgress {
   phase: ProgressPhase;
@@ -27,6 +30,8 @@ export interface EngineOptions {
   sessionTimeoutMs?: number;
   /** Custom worker creation (CSP, self-hosting, tests). */
   createWorker?: WorkerFactory;
+  /** The IndexedDB model cache used for URL sources (on by default); `false` switches it off. */
+  cache?: CacheOptions | false;
 }
 
 export interface LoadOptions {
@@ -40,16 +45,16 @@ export interface LoadOptions {
   freeDimensionOverrides?: Record<string, number>;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   fetchInit?: RequestInit;
+  /** How requests reach the workers: streaming (default), batch or hybrid micro-batching, pool size, queue limits. */
+  schedule?: ScheduleOptions;
+  /** How the model cache is used for a URL source (default 'cache-first'). */
+  cache?: CachePolicy;
+  /** SRI metadata (`'sha256-<base64>'`) the model bytes must match, else an IntegrityError and nothing is cached. */
+  integrity?: string;
 }
 
-export interface RunOptions {
-  signal?: AbortSignal;
-  /**
-   * Move input buffers to the worker instead of copying them (default true).
-   * Transferred arrays are left empty (detached) in the caller.
-   */
-  transfer?: boolean;
-}
+/** Options of model.run / runBatch: signal, priority, transfer. */
+export type RunOptions = RequestOptions;
 
 export interface Attempt {
   backend: BackendName;
@@ -77,10 +82,26 @@ export interface ModelInfo {
   ops: Record<string, number>;
   sizeBytes: number;
   timings: { downloadMs: number; createMs: number };
+  schedule: ScheduleInfo;
   warnings: string[];
 }
 
 export interface WarningDetail {
-  code: 'THREADS_UNAVAILABLE' | 'THREADS_REDUCED' | 'BACKEND_FALLBACK';
+  code:
+    | 'THREADS_UNAVAILABLE'
+    | 'THREADS_REDUCED'
+    /** Both workers and threads were fixed by the caller, beyond the reported cores. */
+    | 'THREADS_OVERSUBSCRIBED'
+    /** A pool worker could not be built or rebuilt: the model runs on fewer workers. */
+    | 'POOL_DEGRADED'
+    | 'BACKEND_FALLBACK'
+    /** IndexedDB cannot be used (blocked, disabled, throwing): loads work, uncached. */
+    | 'CACHE_UNAVAILABLE'
+    /** Storage quota or the cache budget left no room: this model was loaded without being cached. */
+    | 'CACHE_QUOTA'
+    /** A cached entry failed verification (changed byte, missing chunk, bad metadata): it was evicted. */
+    | 'CACHE_CORRUPT'
+    /** `revalidate` could not reach the server: the cached copy was used. */
+    | 'CACHE_STALE';
   message: string;
 }

@@ -37,6 +37,14 @@ export interface RunResult {
   outputs: Outputs;
   /** Time inside session.run, measured in the worker. */
   computeMs: number;
+  /** Epoch ms (timeOrigin + now, comparable across threads) when the worker got the request and when it replied. */
+  receivedAt: number;
+  repliedAt: number;
+}
+
+/** A clock that page and workers share: each thread's performance.now() has its own origin. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export interface WorkerApi {

@@ -1,5 +1,9 @@
-import { FetchError, InvalidModelError, toAbortError } from '../errors/index.js';
+import { IntegrityError, InvalidModelError, toAbortError } from '../errors/index.js';
 import type { ProgressCallback } from '../engine/types.js';
+import { ModelCache } from '../cache/cache.js';
+import { canDigest } from '../cache/hash.js';
+import { matchesIntegrity, parseIntegrity } from '../cache/sri.js';
+import type { CachePolicy } from '../cache/types.js';
 
 export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob;
 
@@ -7,53 +11,46 @@ export interface ReadOptions {
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
   fetchInit?: RequestInit;
+  /** The cache URL sources go through; without one, a plain (uncached) download. */
+  cache?: ModelCache;
+  policy?: CachePolicy;
+  /** SRI metadata the bytes must match, whatever the source. */
+  integrity?: string;
 }
 
-/** Model bytes from a URL (streamed, with progress) or from bytes the caller already has (copied). */
+const uncached = new ModelCache(false);
+
+/**
+ * Model bytes from a URL (through the cache, streamed, with progress) or from
+ * bytes the caller already has (copied). `integrity` is checked either way.
+ */
 export async function readSource(src: ModelSource, options: ReadOptions = {}): Promise<Uint8Array> {
   const { signal } = options;
   if (signal?.aborted) throw toAbortError(signal.reason);
-  if (src instanceof ArrayBuffer) return new Uint8Array(src.slice(0));
-  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer.slice(src.byteOffset, src.byteOffset + src.byteLength));
-  if (typeof Blob !== 'undefined' && src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
-  if (typeof src === 'string' || src instanceof URL) return download(String(src), options);
-  throw new InvalidModelError('A model source must be a URL, an ArrayBuffer, a typed array or a Blob', { got: typeof src });
+  if (typeof src === 'string' || src instanceof URL) {
+    return (options.cache ?? uncached).fetch(src, {
+      cache: options.policy,
+      integrity: options.integrity,
+      signal,
+      onProgress: options.onProgress,
+      fetchInit: options.fetchInit,
+    });
+  }
+  let bytes: Uint8Array;
+  if (src instanceof ArrayBuffer) bytes = new Uint8Array(src.slice(0));
+  else if (ArrayBuffer.isView(src)) bytes = new Uint8Array(src.buffer.slice(src.byteOffset, src.byteOffset + src.byteLength));
+  else if (typeof Blob !== 'undefined' && src instanceof Blob) bytes = new Uint8Array(await src.arrayBuffer());
+  else throw new InvalidModelError('A model source must be a URL, an ArrayBuffer, a typed array or a Blob', { got: typeof src });
+  if (options.integrity !== undefined) await checkBytes(bytes, options.integrity, options);
+  return bytes;
 }
 
-async function download(url: string, { signal, onProgress, fetchInit }: ReadOptions): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url, { ...fetchInit, signal });
-  } catch (cause) {
-    if (signal?.aborted) throw toAbortError(signal.reason);
-    throw new FetchError(`Could not fetch ${url}: ${(cause as Error).message}`, { url }, { cause });
-  }
-  if (!response.ok) throw new FetchError(`Could not fetch ${url}: HTTP ${response.status} ${response.statusText}`, { url, status: response.status });
-  const total = Number(response.headers.get('content-length')) || 0;
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      onProgress?.({ phase: 'download', loaded, total: Math.max(total, loaded) });
-    }
-  } catch (cause) {
-    if (signal?.aborted) throw toAbortError(signal.reason);
-    throw new FetchError(`Download of ${url} broke after ${loaded} bytes: ${(cause as Error).message}`, { url, loaded }, { cause });
-  }
-  if (total && loaded !== total && !response.headers.get('content-encoding')) {
-    throw new FetchError(`Download of ${url} is truncated: ${loaded} of ${total} bytes`, { url, loaded, total });
-  }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  return bytes;
+async function checkBytes(bytes: Uint8Array, integrity: string, { onProgress, signal }: ReadOptions): Promise<void> {
+  const sri = parseIntegrity(integrity);
+  if (!canDigest()) throw new IntegrityError('integrity cannot be checked: crypto.subtle is unavailable (not a secure context)', { integrity });
+  onProgress?.({ phase: 'verify', loaded: 0, total: bytes.byteLength });
+  const m = await matchesIntegrity(bytes, sri);
+  if (signal?.aborted) throw toAbortError(signal.reason);
+  if (!m.ok) throw new IntegrityError(`The model bytes do not match their integrity metadata: got ${m.actual}`, { integrity, actual: m.actual });
+  onProgress?.({ phase: 'verify', loaded: bytes.byteLength, total: bytes.byteLength });
 }

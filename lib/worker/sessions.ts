@@ -73,7 +73,7 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
   };
 }
 
-export async function runSession(id: number, feeds: Feeds): Promise<RunResult> {
+export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResult, 'outputs' | 'computeMs'>> {
   const entry = sessions.get(id);
   if (!entry) throw new InferenceError(`No session ${id} in this worker (released?)`, { sessionId: id });
   const { ort, session } = entry;

@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { probeCapabilities } from '../probe/capabilities.js';
-import { registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
+import { epochNow, registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
 import { createSession, releaseSession, runSession } from './sessions.js';
 
 registerErrorTransfer();
@@ -22,8 +22,9 @@ const api: WorkerApi = {
   probe: probeCapabilities,
   createSession,
   async run(sessionId, feeds) {
-    const result = await runSession(sessionId, feeds);
-    return Comlink.transfer(result, transferablesOf(result.outputs));
+    const receivedAt = epochNow();
+    const { outputs, computeMs } = await runSession(sessionId, feeds);
+    return Comlink.transfer({ outputs, computeMs, receivedAt, repliedAt: epochNow() }, transferablesOf(outputs));
   },
   release: releaseSession,
 };

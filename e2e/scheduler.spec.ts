@@ -1,0 +1,243 @@
+import { expect, test } from '@playwright/test';
+import { fixtureUrl, openHarness } from './helpers.js';
+
+
+test.describe('scheduler', () => {
+  test.beforeEach(async ({ page }) => openHarness(page));
+
+  for (const name of ['mlp_qlinear', 'mlp_f32'] as const) {
+    test(`hybrid: split outputs equal individual runs exactly under random arrivals (${name})`, async ({ page }) => {
+      const r = await page.evaluate(async ([url]) => {
+        const { pageinfer, harness } = window;
+        const rand = harness.random(7);
+        const requests = Array.from({ length: 48 }, () => {
+          const rows = 1 + Math.floor(rand() * 3);
+          return { rows, delay: rand() < 0.5 ? 0 : rand() * 6, data: Float32Array.from({ length: rows * 64 }, () => rand() * 2 - 1) };
+        });
+        const feeds = (q: (typeof requests)[number]) => ({ x: { type: 'float32' as const, data: q.data.slice(), dims: [q.rows, 64] } });
+        const engine = pageinfer.createEngine();
+        const single = await engine.load(url, { backend: 'wasm' });
+        const alone: number[][] = [];
+        for (const q of requests) alone.push(Array.from((await single.run(feeds(q))).y.data as Float32Array));
+        const hybrid = await engine.load(url, { backend: 'wasm', schedule: { mode: 'hybrid', maxBatch: 8, maxDelayMs: 3 } });
+        const together = await Promise.all(
+          requests.map(async (q) => {
+            if (q.delay) await new Promise((res) => setTimeout(res, q.delay));
+            const out = await hybrid.run(feeds(q));
+            return { dims: out.y.dims, data: Array.from(out.y.data as Float32Array) };
+          }),
+        );
+        const stats = hybrid.stats();
+        const result = { alone, together, rows: requests.map((q) => q.rows), meanBatch: stats.meanBatchSize, maxBatch: stats.requests, schedule: hybrid.info.schedule };
+        await engine.dispose();
+        return result;
+      }, [fixtureUrl(name)] as const);
+      expect(r.schedule).toMatchObject({ mode: 'hybrid', batchable: true });
+      r.together.forEach((t, i) => {
+        expect(t.dims).toEqual([r.rows[i], 16]);
+        expect(t.data).toEqual(r.alone[i]); // bit-exact
+      });
+      expect(r.meanBatch).toBeGreaterThan(1.5); // coalescing really happened
+      expect(r.meanBatch).toBeLessThanOrEqual(8);
+    });
+  }
+
+  test('runBatch coalesces into chunks of maxBatch rows and keeps the order', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { pageinfer } = window;
+      const engine = pageinfer.createEngine();
+      const model = await engine.load(url, { schedule: { mode: 'batch', maxBatch: 4 } });
+      const list = Array.from({ length: 10 }, (_, i) => ({ x: { type: 'float32' as const, data: new Float32Array(64).fill(i / 10), dims: [1, 64] } }));
+      const batched = await model.runBatch(list.map((f) => ({ x: { ...f.x, data: f.x.data.slice() } })));
+      const single = [];
+      for (const f of list) single.push(Array.from((await model.run(f)).y.data as Float32Array));
+      const result = { batched: batched.map((o) => Array.from(o.y.data as Float32Array)), single, stats: model.stats() };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_qlinear')] as const);
+    expect(r.batched).toEqual(r.single);
+    // 10 rows in chunks of 4: batches of 4, 4, 2 for the first 10 requests, then 10 singles.
+    expect(r.stats.requests).toBe(20);
+    expect(r.stats.meanBatchSize).toBeCloseTo((4 * 4 + 4 * 4 + 2 * 2 + 10) / 20, 5);
+  });
+
+  test('hybrid falls back to streaming for a batch-coupled model, and says why', async ({ page }) => {
+    const info = await page.evaluate(async ([url]) => {
+      const engine = window.pageinfer.createEngine();
+      const model = await engine.load(url, { schedule: { mode: 'hybrid' } });
+      const loose = await engine.load(url, { schedule: { mode: 'hybrid', exact: false } });
+      const result = { strict: model.info.schedule, loose: loose.info.schedule };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_dynamic')] as const);
+    expect(info.strict).toMatchObject({ mode: 'streaming', batchable: false, reason: expect.stringMatching(/hybrid falls back to streaming: DynamicQuantizeLinear/) });
+    expect(info.loose).toMatchObject({ mode: 'hybrid', batchable: true });
+  });
+
+  test('cancellation: before submit, while queued, and while running', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { pageinfer, harness } = window;
+      const engine = pageinfer.createEngine({ wasm: { threads: 1 } });
+      const model = await engine.load(url, { schedule: { workers: 1 } });
+      const big = () => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 20000), dims: [20000, 64] } });
+      const small = () => ({ x: { type: 'float32' as const, data: new Float32Array(64), dims: [1, 64] } });
+      const before = await model.run(small(), { signal: AbortSignal.abort() }).then(() => null, harness.caught);
+
+      const blocker = model.run(big());
+      const queuedCtl = new AbortController();
+      const queued = model.run(small(), { signal: queuedCtl.signal }).then(() => null, harness.caught);
+      const bystander = model.run(small());
+      await harness.until(() => model.stats().pool.queued === 2, 2000);
+      const queuedBeforeAbort = model.stats().pool.queued;
+      queuedCtl.abort();
+      const queuedAfterAbort = model.stats().pool.queued;
+      await blocker;
+      await bystander;
+
+      const runningCtl = new AbortController();
+      const running = model.run(big(), { signal: runningCtl.signal }).then(() => null, harness.caught);
+      await harness.until(() => model.stats().pool.queued === 0, 2000);
+      runningCtl.abort();
+      const result = {
+        before: await before,
+        queued: await queued,
+        running: await running,
+        queuedBeforeAbort,
+        queuedAfterAbort,
+        after: (await model.run(small())).y.dims,
+      };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    for (const e of [r.before, r.queued, r.running]) expect(e).toMatchObject({ code: 'ABORTED', isOwnClass: true });
+    expect(r.queuedBeforeAbort).toBe(2);
+    expect(r.queuedAfterAbort).toBe(1);
+    expect(r.after).toEqual([1, 16]);
+  });
+
+  test('backpressure: a full queue rejects with QueueFullError, or waits for space', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { pageinfer, harness } = window;
+      const engine = pageinfer.createEngine({ wasm: { threads: 1 } });
+      const big = () => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 20000), dims: [20000, 64] } });
+      const small = () => ({ x: { type: 'float32' as const, data: new Float32Array(64), dims: [1, 64] } });
+      const reject = await engine.load(url, { schedule: { workers: 1, queueLimit: 2, queuePolicy: 'reject' } });
+      const first = reject.run(big());
+      await harness.until(() => reject.stats().pool.queued === 0, 2000);
+      const queued = [reject.run(small()), reject.run(small())];
+      const overflow = await reject.run(small()).then(() => null, harness.caught);
+      await Promise.all([first, ...queued]);
+
+      const wait = await engine.load(url, { schedule: { workers: 1, queueLimit: 1, queuePolicy: 'wait' } });
+      const order: string[] = [];
+      const a = wait.run(big()).then(() => order.push('a'));
+      await harness.until(() => wait.stats().pool.queued === 0, 2000);
+      const b = wait.run(small()).then(() => order.push('b'));
+      const c = wait.run(small()).then(() => order.push('c')); // waits for space, then runs
+      const ctl = new AbortController();
+      const d = wait.run(small(), { signal: ctl.signal }).then(() => 'ran', harness.caught);
+      ctl.abort(); // a waiter can be abandoned
+      await Promise.all([a, b, c]);
+      const result = { overflow, order, d: await d };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.overflow).toMatchObject({ code: 'QUEUE_FULL', isOwnClass: true, details: { limit: 2 } });
+    expect(r.order).toEqual(['a', 'b', 'c']);
+    expect(r.d).toMatchObject({ code: 'ABORTED' });
+  });
+
+  test('priority: higher priority requests run first', async ({ page }) => {
+    const order = await page.evaluate(async ([url]) => {
+      const { pageinfer, harness } = window;
+      const engine = pageinfer.createEngine({ wasm: { threads: 1 } });
+      const model = await engine.load(url, { schedule: { workers: 1 } });
+      const x = (rows: number) => ({ x: { type: 'float32' as const, data: new Float32Array(64 * rows), dims: [rows, 64] } });
+      const done: string[] = [];
+      const blocker = model.run(x(20000));
+      await harness.until(() => model.stats().pool.queued === 0, 2000);
+      const runs = [
+        model.run(x(1), { priority: 0 }).then(() => done.push('low1')),
+        model.run(x(1), { priority: 0 }).then(() => done.push('low2')),
+        model.run(x(1), { priority: 5 }).then(() => done.push('high')),
+        model.run(x(1), { priority: 1 }).then(() => done.push('mid')),
+      ];
+      await Promise.all([blocker, ...runs]);
+      await engine.dispose();
+      return done;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(order).toEqual(['high', 'mid', 'low1', 'low2']);
+  });
+
+  test('crash injection: a worker dying mid-request is respawned, the request retried once, then rejected typed', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness } = window;
+      const engine = harness.crashingEngine({ wasm: { threads: 1 } });
+      const model = await engine.load(url, { schedule: { workers: 1 } });
+      const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64).fill(0.25), dims: [1, 64] } });
+      const reference = Array.from((await model.run(x())).y.data as Float32Array);
+      harness.crashNextRuns = 1;
+      const retried = await model.run(x(), { transfer: false }).then((o) => Array.from(o.y.data as Float32Array), harness.caught);
+      harness.crashNextRuns = 2;
+      const twice = await model.run(x(), { transfer: false }).then(() => null, harness.caught);
+      harness.crashNextRuns = 1;
+      const moved = await model.run(x()).then(() => null, harness.caught);
+      const after = Array.from((await model.run(x())).y.data as Float32Array);
+      const result = { reference, retried, twice, moved, after, pool: model.stats().pool };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.retried).toEqual(r.reference);
+    expect(r.twice).toMatchObject({ code: 'WORKER_CRASHED', isOwnClass: true, details: { retries: 1, inputsMoved: false } });
+    expect(r.moved).toMatchObject({ code: 'WORKER_CRASHED', details: { inputsMoved: true } });
+    expect(r.after).toEqual(r.reference);
+    expect(r.pool.respawns).toBe(4);
+    expect(r.pool.workers).toBe(1);
+  });
+
+  test('a pool of 2 workers: recycling replaces worn workers without changing results', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { pageinfer } = window;
+      const engine = pageinfer.createEngine({ wasm: { threads: 1 } });
+      const model = await engine.load(url, { schedule: { workers: 2, recycle: { afterRuns: 5 } } });
+      const x = (v: number) => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 512).fill(v), dims: [512, 64] } });
+      const outs = await Promise.all(Array.from({ length: 24 }, (_, i) => model.run(x(i % 3)).then((o) => (o.y.data as Float32Array)[0])));
+      const result = { info: model.info.schedule, outs, pool: model.stats().pool };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.info.workers).toBe(2);
+    expect(r.pool.recycles).toBeGreaterThanOrEqual(2);
+    for (let i = 3; i < r.outs.length; i++) expect(r.outs[i]).toBe(r.outs[i % 3]);
+  });
+
+  test('targetP95Ms picks maxBatch and maxDelayMs from a measured latency curve', async ({ page }) => {
+    const schedule = await page.evaluate(async ([url]) => {
+      const engine = window.pageinfer.createEngine();
+      const model = await engine.load(url, { schedule: { mode: 'hybrid', targetP95Ms: 20 } });
+      const result = model.info.schedule;
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_qlinear')] as const);
+    expect(schedule.adaptive).toMatch(/best throughput/);
+    expect([1, 2, 4, 8, 16, 32, 64, 128]).toContain(schedule.maxBatch);
+    expect(schedule.maxDelayMs).toBeGreaterThanOrEqual(0);
+    expect(schedule.maxDelayMs).toBeLessThanOrEqual(10);
+  });
+
+  test('stats: queue + transfer in + compute + transfer out add up to the total', async ({ page }) => {
+    const s = await page.evaluate(async ([url]) => {
+      const engine = window.pageinfer.createEngine();
+      const model = await engine.load(url, { schedule: { mode: 'hybrid', maxDelayMs: 2 } });
+      await Promise.all(Array.from({ length: 40 }, () => model.run({ x: { type: 'float32', data: new Float32Array(64 * 4), dims: [4, 64] } })));
+      const stats = model.stats();
+      await engine.dispose();
+      return stats;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(s.requests).toBe(40);
+    const parts = s.queueMs.mean + s.transferInMs.mean + s.computeMs.mean + s.transferOutMs.mean;
+    expect(Math.abs(parts - s.totalMs.mean)).toBeLessThan(0.5 + 0.05 * s.totalMs.mean);
+    expect(s.totalMs.p95).toBeGreaterThanOrEqual(s.totalMs.p50);
+    expect(s.throughput).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,65 @@
+import type { BackendPlan } from '../backend/choose.js';
+import type { BackendName } from '../backend/types.js';
+import { AbortError, InvalidModelError, ModelLoadError, PageInferError, UnsupportedModelError, reviveError, serializeError } from '../errors/index.js';
+import { Replica, type SessionConfig } from '../pool/replica.js';
+import type { Attempt, ProgressCallback } from './types.js';
+
+export interface Opened {
+  replica: Replica;
+  config: SessionConfig;
+  attempts: Attempt[];
+  tried: Set<BackendName>;
+  reason: string;
+}
+
+/**
+ * Tries the planned backends in order, each in a fresh worker, until one
+ * builds a session. A multi-threaded attempt that fails or hangs is retried
+ * with one thread. Bad bytes and aborts end the search at once.
+ */
+export async function openFirstReplica(
+  bytes: Uint8Array,
+  plan: BackendPlan,
+  threads: number,
+  base: Omit<SessionConfig, 'backend' | 'threads'>,
+  options: { signal?: AbortSignal; onProgress?: ProgressCallback; onThreadsReduced(message: string): void },
+): Promise<Opened> {
+  const attempts: Attempt[] = [];
+  const tried = new Set<BackendName>();
+  for (const backend of plan.order) {
+    tried.add(backend);
+    const threadSteps = backend === 'webgl' ? [1] : [...new Set([threads, 1])];
+    for (const t of threadSteps) {
+      const started = performance.now();
+      const config: SessionConfig = { ...base, backend, threads: t };
+      options.onProgress?.({ phase: 'compile', loaded: 0, total: bytes.byteLength, backend });
+      try {
+        const replica = await Replica.open(bytes, config, options.signal);
+        attempts.push({ backend, threads: t, ok: true, ms: performance.now() - started });
+        options.onProgress?.({ phase: 'compile', loaded: bytes.byteLength, total: bytes.byteLength, backend });
+        return { replica, config, attempts, tried, reason: explain(plan.reason, backend, attempts) };
+      } catch (thrown) {
+        const error = asPageInferError(thrown);
+        attempts.push({ backend, threads: t, ok: false, ms: performance.now() - started, error: { code: error.code, message: error.message } });
+        if (error instanceof AbortError || error instanceof InvalidModelError) throw error;
+        if (error instanceof UnsupportedModelError || t === 1) break;
+        options.onThreadsReduced(`${backend} with ${t} threads failed (${error.message}); retrying with 1 thread`);
+      }
+    }
+  }
+  const summary = attempts.map((a) => `${a.backend}×${a.threads}: ${a.error?.message}`).join('; ');
+  throw new ModelLoadError(plan.order.length ? `No backend could run this model (${summary})` : plan.reason, {
+    candidates: plan.candidates,
+    attempts,
+  });
+}
+
+function explain(planReason: string, chosen: BackendName, attempts: Attempt[]): string {
+  const failed = attempts.filter((a) => !a.ok);
+  if (failed.length === 0) return planReason;
+  return `${chosen} after ${failed.map((a) => `${a.backend} (${a.threads} thread${a.threads > 1 ? 's' : ''}) failed: ${a.error?.message}`).join('; ')}`;
+}
+
+export function asPageInferError(e: unknown): PageInferError {
+  return e instanceof PageInferError ? e : reviveError(serializeError(e));
+}

@@ -1,0 +1,109 @@
+import { Replica, type SessionConfig } from './replica.js';
+
+export interface RecycleOptions {
+  /** Replace a worker after this many runs. */
+  afterRuns?: number;
+  /** Replace a worker after this many input+output bytes went through it. */
+  afterBytes?: number;
+}
+
+export interface PoolEvents {
+  /** A replica became available (new, replaced, or finished a job). */
+  onAvailable(): void;
+  /** Every replica is gone and none could be rebuilt. */
+  onEmpty(reason: string): void;
+  onWarning(message: string): void;
+}
+
+/**
+ * N workers with one session each. Crashed workers are rebuilt from the model
+ * bytes the pool keeps; workers can be recycled, since wasm memory never shrinks.
+ */
+export class Pool {
+  readonly replicas: Replica[];
+  private readonly rebuilding = new Set<Promise<void>>();
+  private disposed = false;
+  respawns = 0;
+  recycles = 0;
+
+  constructor(
+    first: Replica,
+    private readonly bytes: Uint8Array,
+    private readonly config: SessionConfig,
+    private readonly recycle: RecycleOptions,
+    private readonly events: PoolEvents,
+  ) {
+    this.replicas = [first];
+  }
+
+  /** Adds replicas up to `size`, in parallel; a replica that fails to build only shrinks the pool. */
+  async grow(size: number, signal?: AbortSignal): Promise<void> {
+    const missing = Math.max(0, size - this.replicas.length);
+    const built = await Promise.allSettled(Array.from({ length: missing }, () => Replica.open(this.bytes, this.config, signal)));
+    for (const r of built) {
+      if (r.status === 'fulfilled') this.replicas.push(r.value);
+      else this.events.onWarning(`a pool worker could not be built (${(r.reason as Error).message}); running with ${this.replicas.length}`);
+    }
+    if (signal?.aborted) throw signal.reason;
+  }
+
+  get size(): number {
+    return this.replicas.length;
+  }
+
+  /** The free replica with the least outstanding work, or `pin` when it is free. */
+  pick(pin?: Replica): Replica | undefined {
+    if (pin) return this.replicas.includes(pin) && pin.alive && pin.inflight === 0 ? pin : undefined;
+    let best: Replica | undefined;
+    for (const r of this.replicas) {
+      if (!r.alive || r.inflight > 0) continue;
+      // Least outstanding work first; among equals, the one that ran least, to spread wear.
+      if (!best || r.outstandingRows < best.outstandingRows || (r.outstandingRows === best.outstandingRows && r.runs < best.runs)) best = r;
+    }
+    return best;
+  }
+
+  /** Called after each job: recycles a worker past its limits. */
+  afterJob(replica: Replica): void {
+    const { afterRuns, afterBytes } = this.recycle;
+    const worn = (afterRuns !== undefined && replica.runs >= afterRuns) || (afterBytes !== undefined && replica.bytes >= afterBytes);
+    if (worn && replica.inflight === 0) {
+      this.recycles++;
+      this.replace(replica, 'recycled');
+    } else {
+      this.events.onAvailable();
+    }
+  }
+
+  /** Swaps a dead or worn replica for a fresh one; the old one is disposed. */
+  replace(old: Replica, why: 'crashed' | 'recycled'): void {
+    const index = this.replicas.indexOf(old);
+    if (index < 0 || this.disposed) return;
+    this.replicas.splice(index, 1);
+    if (why === 'crashed') this.respawns++;
+    void old.dispose();
+    const job = Replica.open(this.bytes, this.config).then(
+      (fresh) => {
+        if (this.disposed) return void fresh.dispose();
+        this.replicas.push(fresh);
+        this.events.onAvailable();
+      },
+      (error: Error) => {
+        this.events.onWarning(`a ${why} worker could not be rebuilt: ${error.message}`);
+        if (this.replicas.length === 0 && this.rebuilding.size <= 1) this.events.onEmpty(`no worker left: ${error.message}`);
+      },
+    );
+    this.rebuilding.add(job);
+    void job.finally(() => this.rebuilding.delete(job));
+  }
+
+  /** True while a replacement worker is being built. */
+  get recovering(): boolean {
+    return this.rebuilding.size > 0;
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all(this.replicas.splice(0).map((r) => r.dispose()));
+  }
+}

@@ -1,0 +1,290 @@
+import { PageInferError, QueueFullError, WorkerCrashedError, toAbortError } from '../errors/index.js';
+import type { Pool } from '../pool/pool.js';
+import type { Replica } from '../pool/replica.js';
+import type { StatsRecorder } from '../profile/stats.js';
+import { epochNow } from '../protocol/index.js';
+import type { Feeds, Outputs } from '../tensor/types.js';
+import { concatFeeds, splitOutputs, type BatchShape } from './batching.js';
+import { PriorityList } from './queue.js';
+import type { RequestOptions, ScheduleMode } from './types.js';
+
+/** A stream's claim on one worker; re-pointed when that worker is replaced. */
+export interface Pin {
+  replica: Replica | null;
+}
+
+interface Request {
+  feeds: Feeds;
+  rows: number;
+  priority: number;
+  seq: number;
+  enqueuedAt: number;
+  transfer: boolean;
+  /** May join others in one batch. */
+  coalesce: boolean;
+  /** Go now, without waiting maxDelayMs for company (runBatch). */
+  flush: boolean;
+  pin?: Pin;
+  retries: number;
+  settled: boolean;
+  /** Sent to a worker and not yet back in the queue. */
+  dispatched: boolean;
+  resolve(outputs: Outputs): void;
+  reject(error: unknown): void;
+}
+
+export interface SchedulerConfig {
+  mode: ScheduleMode;
+  maxBatch: number;
+  maxDelayMs: number;
+  queueLimit: number;
+  queuePolicy: 'reject' | 'wait';
+  buckets: number[];
+  retries: number;
+}
+
+export interface SubmitOptions extends RequestOptions {
+  coalesce?: boolean;
+  flush?: boolean;
+  pin?: Pin;
+}
+
+/**
+ * Queues requests and hands them to free workers: alone (streaming) or
+ * coalesced along the batch dim (hybrid, runBatch), by priority, with
+ * cancellation, backpressure and one retry after a worker crash.
+ */
+export class Scheduler {
+  private readonly pending = new PriorityList<Request>();
+  private readonly waiting: Array<() => void> = [];
+  private seq = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private pumpQueued = false;
+  /** Places promised to woken waiters that have not enqueued yet. */
+  private reserved = 0;
+  private closed: PageInferError | null = null;
+  /** Called with (rows, computeMs) after each job, for adaptive batching. */
+  onJob: ((rows: number, computeMs: number) => void) | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly shape: BatchShape,
+    readonly config: SchedulerConfig,
+    private readonly stats: StatsRecorder,
+  ) {}
+
+  get queued(): number {
+    return this.pending.length;
+  }
+
+  async submit(feeds: Feeds, rows: number, options: SubmitOptions = {}): Promise<Outputs> {
+    const { signal } = options;
+    if (this.closed) throw this.closed;
+    if (signal?.aborted) throw toAbortError(signal.reason);
+    // Admission is synchronous while there is room, so a burst of calls cannot overshoot the limit.
+    const waited = this.pending.length + this.reserved >= this.config.queueLimit;
+    if (waited) await this.admit(signal);
+    return new Promise<Outputs>((resolve, reject) => {
+      if (waited) this.reserved--; // the place reserved for us becomes our place in the queue
+      const onAbort = () => {
+        if (request.settled) return;
+        this.pending.remove(request); // queued: gone; running: its result is dropped
+        settle(() => reject(toAbortError(signal!.reason)));
+        this.stats.recordError();
+        this.freeSlot();
+      };
+      const settle = (fn: () => void) => {
+        request.settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const request: Request = {
+        feeds,
+        rows,
+        priority: options.priority ?? 0,
+        seq: this.seq++,
+        enqueuedAt: epochNow(),
+        transfer: options.transfer ?? true,
+        coalesce: options.coalesce ?? false,
+        flush: options.flush ?? false,
+        pin: options.pin,
+        retries: 0,
+        settled: false,
+        dispatched: false,
+        resolve: (out) => settle(() => resolve(out)),
+        reject: (error) => settle(() => reject(error)),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.insert(request);
+      this.schedulePump();
+    });
+  }
+
+  /** Fails everything queued and refuses new work. */
+  close(error: PageInferError): void {
+    this.closed = error;
+    for (const r of this.pending) r.reject(error);
+    while (this.pending.shift());
+    for (const wake of this.waiting.splice(0)) wake();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Runs dispatch soon; a microtask, so a burst of synchronous submits is seen whole. */
+  schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  /** Waits for (or refuses) a place in a full queue. A woken waiter holds a reserved place until it enqueues. */
+  private async admit(signal?: AbortSignal): Promise<void> {
+    const { queueLimit, queuePolicy } = this.config;
+    if (queuePolicy === 'reject') {
+      this.stats.recordError();
+      throw new QueueFullError(`The request queue is full (${queueLimit} waiting)`, { limit: queueLimit });
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(wake), 1);
+        reject(toAbortError(signal!.reason));
+      };
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.reserved++;
+        resolve();
+      };
+      this.waiting.push(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    if (this.closed) {
+      this.reserved--;
+      throw this.closed;
+    }
+  }
+
+  private freeSlot(): void {
+    if (this.pending.length + this.reserved < this.config.queueLimit) this.waiting.shift()?.();
+  }
+
+  private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    for (const head of this.pending) {
+      if (head.settled || head.dispatched) continue;
+      const replica = this.replicaFor(head);
+      if (!replica) {
+        if (head.pin) continue; // its worker is busy; others may still go
+        break; // no free worker: wait for one (onAvailable pumps again)
+      }
+      const group = this.groupFrom(head);
+      if (!group) break; // waiting for company until the timer fires
+      this.dispatch(group, replica);
+    }
+  }
+
+  private replicaFor(request: Request): Replica | undefined {
+    const pin = request.pin;
+    if (!pin) return this.pool.pick();
+    if (pin.replica && !this.pool.replicas.includes(pin.replica)) pin.replica = null; // replaced: re-pin
+    if (!pin.replica) pin.replica = this.pool.pick() ?? null;
+    return pin.replica ? this.pool.pick(pin.replica) : undefined;
+  }
+
+  /** The requests to send with `head`, or null when hybrid should wait longer for more. */
+  private groupFrom(head: Request): Request[] | null {
+    if (!head.coalesce || !this.shape.batchable || head.pin) return [head];
+    const cap = this.shape.fixedRows ?? this.config.maxBatch;
+    const group = [head];
+    let rows = head.rows;
+    for (const r of this.pending) {
+      if (r === head || r.settled || r.dispatched || !r.coalesce || r.pin) continue;
+      if (rows + r.rows > cap) continue; // too big for what is left: a later, smaller one may fit
+      group.push(r);
+      rows += r.rows;
+      if (rows === cap) break;
+    }
+    const full = rows >= cap;
+    const waited = epochNow() - head.enqueuedAt;
+    if (full || head.flush || waited >= this.config.maxDelayMs) return group;
+    this.timer = setTimeout(() => this.pump(), Math.max(0, this.config.maxDelayMs - waited));
+    return null;
+  }
+
+  /** Rows to pad a batch of `rows` to: the fixed batch dim, or the next bucket. */
+  private paddedRows(rows: number): number | undefined {
+    if (this.shape.fixedRows) return this.shape.fixedRows;
+    return this.config.buckets.find((b) => b >= rows);
+  }
+
+  private dispatch(group: Request[], replica: Replica): void {
+    for (const r of group) {
+      this.pending.remove(r);
+      r.dispatched = true;
+    }
+    for (let i = 0; i < group.length; i++) this.freeSlot();
+    const counts = group.map((r) => r.rows);
+    const rows = counts.reduce((a, b) => a + b, 0);
+    const pad = this.paddedRows(rows);
+    const single = group.length === 1 && (pad === undefined || pad === rows);
+    // A coalesced batch is a fresh buffer, so requests keep their inputs and can be retried.
+    const feeds = single ? group[0].feeds : concatFeeds(group.map((r) => r.feeds), pad);
+    const transfer = single ? group[0].transfer : true;
+    const sent = epochNow();
+
+    replica.run(feeds, pad ?? rows, transfer).then(
+      (result) => {
+        this.onJob?.(pad ?? rows, result.computeMs);
+        const parts = splitOutputs(result.outputs, counts);
+        const end = epochNow();
+        group.forEach((r, i) => {
+          if (r.settled) return;
+          this.stats.record({
+            queueMs: sent - r.enqueuedAt,
+            transferInMs: Math.max(0, result.receivedAt - sent),
+            computeMs: result.computeMs,
+            transferOutMs: Math.max(0, end - result.receivedAt - result.computeMs),
+            totalMs: end - r.enqueuedAt,
+            batchSize: pad ?? rows,
+            at: performance.now(),
+          });
+          r.resolve(parts[i]);
+        });
+        this.pool.afterJob(replica);
+      },
+      (error: unknown) => {
+        if (error instanceof WorkerCrashedError) {
+          this.pool.replace(replica, 'crashed');
+          for (const r of group) this.retryOrFail(r, error, single && transfer);
+        } else {
+          for (const r of group) if (!r.settled) (this.stats.recordError(), r.reject(error));
+          this.pool.afterJob(replica);
+        }
+        this.schedulePump();
+      },
+    );
+  }
+
+  private retryOrFail(r: Request, error: WorkerCrashedError, inputsMoved: boolean): void {
+    if (r.settled) return;
+    if (!inputsMoved && r.retries < this.config.retries) {
+      r.retries++;
+      r.dispatched = false;
+      this.pending.insert(r); // keeps its priority and place in line
+      return;
+    }
+    this.stats.recordError();
+    const why = inputsMoved ? 'its inputs were transferred to the dead worker (run with transfer: false to allow a retry)' : `retried ${r.retries} time(s)`;
+    r.reject(new WorkerCrashedError(`${error.message}; request not retried: ${why}`, { ...error.details, retries: r.retries, inputsMoved }));
+  }
+
+  /** Pool events land here. */
+  onAvailable(): void {
+    this.schedulePump();
+  }
+}
+

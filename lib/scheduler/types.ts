@@ -1,0 +1,54 @@
+import type { RecycleOptions } from '../pool/pool.js';
+
+export type ScheduleMode = 'streaming' | 'batch' | 'hybrid';
+
+export interface ScheduleOptions {
+  /**
+   * streaming (default): each run() starts as soon as a worker is free.
+   * batch: run() as streaming; runBatch() coalesces its inputs into chunks of maxBatch rows.
+   * hybrid: concurrent run() calls are coalesced along the batch dim (dynamic micro-batching).
+   */
+  mode?: ScheduleMode;
+  /** Most rows in one coalesced batch (default 32). */
+  maxBatch?: number;
+  /** Longest a request waits for others to join its batch (hybrid; default 4 ms). */
+  maxDelayMs?: number;
+  /** Pick maxBatch and maxDelayMs from this device's measured latency curve to keep p95 under this. */
+  targetP95Ms?: number;
+  /** Most requests waiting (default unbounded). */
+  queueLimit?: number;
+  /** When the queue is full: reject with QueueFullError (default) or wait for space. */
+  queuePolicy?: 'reject' | 'wait';
+  /** Workers, each with its own session. 'auto' (default): cores / wasm threads, so threads × workers ≤ cores. */
+  workers?: 'auto' | number;
+  /** Pad coalesced batches up to the next of these sizes (fixed shapes for static backends / graph capture). */
+  buckets?: number[];
+  /**
+   * Refuse to coalesce models whose per-row results depend on the batch
+   * (DynamicQuantizeLinear picks one scale per batch). Default true.
+   */
+  exact?: boolean;
+  /** Retries of a request whose worker crashed (default 1). */
+  retries?: number;
+  recycle?: RecycleOptions;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Higher runs first (default 0); equal priorities run in arrival order. */
+  priority?: number;
+  /** Move input buffers to the worker (default true). Requests whose inputs moved cannot be retried after a crash. */
+  transfer?: boolean;
+}
+
+export interface ScheduleInfo {
+  mode: ScheduleMode;
+  maxBatch: number;
+  maxDelayMs: number;
+  workers: number;
+  batchable: boolean;
+  /** Why requests can (or cannot) be coalesced. */
+  reason: string;
+  /** How maxBatch/maxDelayMs were chosen when targetP95Ms is set. */
+  adaptive?: string;
+}
