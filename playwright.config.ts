@@ -20,7 +20,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `npx vite --port ${port} --logLevel warn`,
+    command: `PAGEINFER_TEST=1 npx vite --port ${port} --logLevel warn`,
     url: `http://127.0.0.1:${port}/e2e/pages/harness.html`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -32,10 +32,12 @@ function crossOriginIsolation(): Plugin {
 export default defineConfig({
   root,
   plugins: [crossOriginIsolation()],
-  server: { host: '127.0.0.1', strictPort: true },
+  // Tests set PAGEINFER_TEST: no HMR, so a file saved mid-run cannot reload a page under test.
+  server: { host: '127.0.0.1', strictPort: true, hmr: !process.env.PAGEINFER_TEST },
   preview: { host: '127.0.0.1', strictPort: true },
   // ORT locates its .wasm/.mjs next to its own module (import.meta.url); pre-bundling would move it.
-  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['onnx-proto'] },
+  // Scanning every page up front stops Vite from discovering a dependency mid-test and reloading the page.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['onnx-proto', 'comlink', 'idb-keyval'], entries: ['demo/**/*.html', 'e2e/pages/**/*.html'] },
   worker: { format: 'es' as const },
   build: {
     outDir: 'dist/demo',

@@ -239,7 +239,7 @@ export class Scheduler {
     replica.run(feeds, pad ?? rows, transfer).then(
       (result) => {
         this.onJob?.(pad ?? rows, result.computeMs);
-        const parts = splitOutputs(result.outputs, counts);
+        const parts = single ? [result.outputs] : splitOutputs(result.outputs, counts);
         const end = epochNow();
         group.forEach((r, i) => {
           if (r.settled) return;
