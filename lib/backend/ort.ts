@@ -15,6 +15,13 @@ const loaders: Record<BackendName, () => Promise<OrtModule>> = {
   webgl: () => import('onnxruntime-web/webgl'),
 };
 
-export function loadOrt(backend: BackendName): Promise<OrtModule> {
+/**
+ * Loads the ORT entry for `backend`, or the ORT module at `moduleUrl` when
+ * given (a custom or self-hosted build). Tests use the latter to bring in ORT's
+ * default entry, whose JSEP WebGPU returns wrong int8 results, and check that
+ * the tuner's numerics guard rejects it; a URL keeps that entry out of bundles.
+ */
+export function loadOrt(backend: BackendName, moduleUrl?: string): Promise<OrtModule> {
+  if (moduleUrl) return import(/* @vite-ignore */ moduleUrl) as Promise<OrtModule>;
   return loaders[backend]();
 }

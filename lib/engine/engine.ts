@@ -9,7 +9,7 @@ import { ModelCache } from '../cache/cache.js';
 import { readSource, type ModelSource } from '../source/read.js';
 import { WorkerHost } from '../worker/host.js';
 import { Model } from './model.js';
-import { openFirstReplica } from './open.js';
+import { configureSessions } from './configure.js';
 import { buildScheduler } from './schedule.js';
 import type { EngineOptions, LoadOptions, ModelInfo, WarningDetail } from './types.js';
 
@@ -70,20 +70,25 @@ export class Engine extends EventTarget {
     if (threadChoice.warning) warn('THREADS_UNAVAILABLE', threadChoice.warning);
     if (size.note) warn('THREADS_OVERSUBSCRIBED', size.note);
 
-    const opened = await openFirstReplica(
+    const opened = await configureSessions({
       bytes,
+      caps,
       plan,
-      threadChoice.threads,
-      {
+      threads: threadChoice.threads,
+      base: {
         freeDimensionOverrides: options.freeDimensionOverrides,
         graphOptimizationLevel: options.graphOptimizationLevel,
         wasmPaths: this.options.wasm?.wasmPaths,
         timeoutMs: this.options.sessionTimeoutMs ?? defaultSessionTimeoutMs,
         createWorker: this.options.createWorker,
       },
-      { signal, onProgress, onThreadsReduced: (message) => warn('THREADS_REDUCED', message) },
-    );
-    if (opened.attempts.length > 1) warn('BACKEND_FALLBACK', opened.reason);
+      options,
+      tuneFirstLoad: this.options.tune === 'first-load',
+      signal,
+      onProgress,
+      onThreadsReduced: (message) => warn('THREADS_REDUCED', message),
+    });
+    if (!opened.tuning && opened.attempts.length > 1) warn('BACKEND_FALLBACK', opened.reason);
     const handle = opened.replica.handle;
 
     let scheduler: Scheduler | null = null;
@@ -92,8 +97,9 @@ export class Engine extends EventTarget {
       onEmpty: (reason) => scheduler?.close(new WorkerCrashedError(`Every worker of this model died and none could be rebuilt: ${reason}`, { reason })),
       onWarning: (message) => warn('POOL_DEGRADED', message),
     });
+    pool.adopt(opened.extra);
     try {
-      await pool.grow(size.workers, signal);
+      await pool.grow(opened.workers ?? size.workers, signal);
     } catch (error) {
       await pool.dispose();
       throw signal?.aborted ? toAbortError(signal.reason) : error;
@@ -114,6 +120,7 @@ export class Engine extends EventTarget {
       sizeBytes: bytes.byteLength,
       timings: { downloadMs, createMs: handle.createMs },
       schedule: { ...built.info, workers: pool.size },
+      tuning: opened.tuning,
       warnings,
     };
     if (schedule.targetP95Ms !== undefined) await built.tune(info.schedule);

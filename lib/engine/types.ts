@@ -3,6 +3,7 @@ import type { BackendName } from '../backend/types.js';
 import type { CacheOptions, CachePolicy } from '../cache/types.js';
 import type { RequestOptions, ScheduleInfo, ScheduleOptions } from '../scheduler/types.js';
 import type { ValueInfo } from '../tensor/types.js';
+import type { TuneOptions, TuningInfo } from '../tune/types.js';
 import type { WorkerFactory } from '../worker/host.js';
 
 /** download: bytes from the network; cache-read: bytes from IndexedDB; verify: hashing them; compile: building the session. */
@@ -30,6 +31,12 @@ export interface EngineOptions {
   sessionTimeoutMs?: number;
   /** Custom worker creation (CSP, self-hosting, tests). */
   createWorker?: WorkerFactory;
+  /**
+   * 'explicit' (default): tune only when a load asks (`tune: true`), and reuse
+   * a stored decision. 'first-load': also tune the first load of each model on
+   * this device (costs a few seconds once, within the budget).
+   */
+  tune?: 'explicit' | 'first-load';
   /** The IndexedDB model cache used for URL sources (on by default); `false` switches it off. */
   cache?: CacheOptions | false;
 }
@@ -45,6 +52,12 @@ export interface LoadOptions {
   freeDimensionOverrides?: Record<string, number>;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   fetchInit?: RequestInit;
+  /**
+   * Measure candidate configurations (backend × threads × workers) in fresh
+   * workers, check their numerics against wasm, keep the fastest correct one
+   * and remember it for this model and device. `false`: neither tune nor reuse.
+   */
+  tune?: boolean | TuneOptions;
   /** How requests reach the workers: streaming (default), batch or hybrid micro-batching, pool size, queue limits. */
   schedule?: ScheduleOptions;
   /** How the model cache is used for a URL source (default 'cache-first'). */
@@ -83,6 +96,8 @@ export interface ModelInfo {
   sizeBytes: number;
   timings: { downloadMs: number; createMs: number };
   schedule: ScheduleInfo;
+  /** The autotuner's table and verdicts, when this load was tuned or reused a tuning decision. */
+  tuning?: TuningInfo;
   warnings: string[];
 }
 

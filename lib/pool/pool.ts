@@ -36,6 +36,11 @@ export class Pool {
     this.replicas = [first];
   }
 
+  /** Takes in replicas built elsewhere (the tuner's winner) with the same config. */
+  adopt(replicas: readonly Replica[]): void {
+    this.replicas.push(...replicas);
+  }
+
   /** Adds replicas up to `size`, in parallel; a replica that fails to build only shrinks the pool. */
   async grow(size: number, signal?: AbortSignal): Promise<void> {
     const missing = Math.max(0, size - this.replicas.length);

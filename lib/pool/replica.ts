@@ -11,6 +11,7 @@ export interface SessionConfig {
   freeDimensionOverrides?: Record<string, number>;
   graphOptimizationLevel?: SessionRequest['graphOptimizationLevel'];
   wasmPaths?: SessionRequest['wasmPaths'];
+  ortModuleUrl?: string;
   timeoutMs: number;
   createWorker?: WorkerFactory;
 }
@@ -47,6 +48,7 @@ export class Replica {
         freeDimensionOverrides: config.freeDimensionOverrides,
         graphOptimizationLevel: config.graphOptimizationLevel,
         wasmPaths: config.wasmPaths,
+        ortModuleUrl: config.ortModuleUrl,
       };
       const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer])), {
         signal,

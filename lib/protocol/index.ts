@@ -19,6 +19,8 @@ export interface SessionRequest {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Base URL or file map for ORT's .wasm/.mjs files, when not served next to ORT's module. */
   wasmPaths?: string | Record<string, string>;
+  /** Load ORT from this module URL instead of the built-in entry for the backend (see loadOrt). */
+  ortModuleUrl?: string;
 }
 
 export interface SessionHandle {

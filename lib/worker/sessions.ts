@@ -46,7 +46,7 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
     if (Object.keys(fixedDims).length) bytes = encodeModel(model);
   }
 
-  const ort = await loadOrt(request.backend);
+  const ort = await loadOrt(request.backend, request.ortModuleUrl);
   configure(ort, request);
   let session: Ort.InferenceSession;
   try {

@@ -1,0 +1,35 @@
+import { assess } from '../backend/choose.js';
+import type { Capabilities } from '../probe/types.js';
+import type { BackendName } from '../backend/types.js';
+import type { TuneCandidate, TuneOptions } from './types.js';
+
+/**
+ * Configurations worth measuring on this device. wasm comes first: its
+ * single-worker run is the numerics reference for all the others.
+ */
+export function listCandidates(caps: Capabilities, threads: number, batching: boolean, options: TuneOptions, allowed: readonly BackendName[]): TuneCandidate[] {
+  const all = options.candidates === 'all';
+  const list: TuneCandidate[] = [];
+  const add = (c: Omit<TuneCandidate, 'label' | 'graphOptimizationLevel'> & { graphOptimizationLevel?: 'all' | 'basic' }) => {
+    const level = c.graphOptimizationLevel ?? 'all';
+    const label = `${c.backend}${c.workers > 1 ? ` ${c.workers} workers ×` : ''}${c.backend === 'webgl' ? '' : ` ${c.threads} thread${c.threads > 1 ? 's' : ''}`}${level === 'all' ? '' : ` (opt ${level})`}`;
+    list.push({ ...c, graphOptimizationLevel: level, label });
+  };
+  const usable = (b: BackendName) => allowed.includes(b) && assess(b, caps, all).available;
+
+  if (usable('wasm')) {
+    add({ backend: 'wasm', threads, workers: 1 });
+    if (threads > 1) {
+      add({ backend: 'wasm', threads: 1, workers: 1 });
+      // More workers only pay when requests arrive together (batching modes).
+      if (batching) add({ backend: 'wasm', threads: 1, workers: Math.min(threads, 4) });
+    }
+    if (all) add({ backend: 'wasm', threads, workers: 1, graphOptimizationLevel: 'basic' });
+  }
+  if (usable('webgpu')) add({ backend: 'webgpu', threads, workers: 1 });
+  if (usable('webgl')) add({ backend: 'webgl', threads: 1, workers: 1 });
+  for (const extra of options.extra ?? []) {
+    list.push({ threads, workers: 1, graphOptimizationLevel: 'all', ...extra });
+  }
+  return list;
+}
