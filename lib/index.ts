@@ -1,5 +1,6 @@
 export { createEngine, Engine } from './engine/engine.js';
-export { Model, type PoolStats } from './engine/model.js';
+export { Model, type PoolStats, type ModelProfile } from './engine/model.js';
+export type { WorkerMemory } from './worker/memory.js';
 export { ModelStream, type StreamOptions } from './engine/stream.js';
 export type { ScheduleOptions, ScheduleInfo, ScheduleMode, RequestOptions } from './scheduler/types.js';
 export type { RecycleOptions } from './pool/pool.js';
@@ -16,6 +17,8 @@ export type {
   ProgressPhase,
   ProgressCallback,
   WarningDetail,
+  EngineStats,
+  EngineMemory,
 } from './engine/types.js';
 export type { BackendName } from './backend/types.js';
 export type { BackendPreference, BackendCandidate, ThreadSetting } from './backend/choose.js';

@@ -202,7 +202,8 @@ export class ModelCache {
       if (policy === 'cache-only') {
         throw new CacheMissError(`${url} is not cached: ${this.enabled ? 'the cache is unavailable' : 'the cache is off'}`, { url, reason: 'unavailable' });
       }
-      return { ...(await this.fromNetwork(null, url, sri, fetchInit, ctx)), notStored: policy === 'network-only' ? 'policy' : 'unavailable' };
+      const networkOnly = policy === 'network-only';
+      return { ...(await this.fromNetwork(null, url, sri, fetchInit, ctx, undefined, networkOnly)), notStored: networkOnly ? 'policy' : 'unavailable' };
     }
     return withLock(`pageinfer-cache:${this.options.dbName}:${url}`, ctx.signal, () => this.obtainLocked(store, url, policy, sri, fetchInit, ctx));
   }
@@ -283,7 +284,7 @@ export class ModelCache {
     if (index?.lastModified) headers.set('If-Modified-Since', index.lastModified);
     let response: Response;
     try {
-      response = await fetch(url, { ...fetchInit, headers, cache: 'no-store', signal: ctx.signal });
+      response = await fetch(url, { cache: 'no-store', ...fetchInit, headers, signal: ctx.signal });
     } catch (e) {
       if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
       ctx.warn({ code: 'CACHE_STALE', message: `Could not revalidate ${url} (${(e as Error).message}); using the cached copy` });
@@ -349,11 +350,14 @@ export class ModelCache {
     fetchInit: RequestInit | undefined,
     ctx: TaskContext,
     response?: Response,
+    networkOnly = false,
   ): Promise<Obtained> {
     let notStored: NotStored | undefined = store ? undefined : 'unavailable';
     const d: Downloaded = await download({
       url,
       fetchInit,
+      // Stored here, or 'network-only': keep it out of the HTTP cache too. Without IndexedDB, the HTTP cache is all there is.
+      bypassHttpCache: !!store || networkOnly,
       signal: ctx.signal,
       progress: (e: LoadProgress) => ctx.progress(e),
       store,

@@ -17,6 +17,8 @@ export interface DownloadOptions {
   /** Where chunks go; null: memory only. */
   store: CacheStore | null;
   chunkBytes: number;
+  /** Keep the download out of the browser's HTTP cache (default true): the model cache holds it, once is enough. */
+  bypassHttpCache?: boolean;
   /** A response already in hand (a 200 to a revalidation request). */
   response?: Response;
   /** Called once the size is known (or not): may evict to make room; false means "do not store this one". */
@@ -62,6 +64,7 @@ class Bytes {
 
 export async function download(o: DownloadOptions): Promise<Downloaded> {
   const { url, signal } = o;
+  const init: RequestInit = { ...(o.bypassHttpCache !== false ? { cache: 'no-store' as const } : {}), ...o.fetchInit };
   let store = o.store;
   let partial = store ? await store.getPartial(url) : undefined;
   let prefix: Uint8Array[] = [];
@@ -84,16 +87,17 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
   let response = o.response;
   let resumedFrom = 0;
   if (!response && partial) {
-    const r = await tryResume(url, o.fetchInit, signal, partial);
-    if (r) {
-      response = r;
+    const r = await tryResume(url, init, signal, partial);
+    if (r.resume) {
+      response = r.resume;
       resumedFrom = partial.received;
     } else {
+      response = r.restart; // the whole file after all (or nothing: ask again below)
       partial = await discard(store!, url);
       prefix = [];
     }
   }
-  response ??= await request(url, o.fetchInit, signal);
+  response ??= await request(url, init, signal);
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
     throw new FetchError(`Could not fetch ${url}: HTTP ${response.status} ${response.statusText}`, { url, status: response.status });
@@ -215,19 +219,26 @@ async function request(url: string, init: RequestInit | undefined, signal: Abort
 }
 
 /**
- * Asks for the rest of a partial download. Returns the 206 response when it
- * continues exactly where the partial stopped, from the same version of the
- * file (same strong ETag or Last-Modified); else undefined, having discarded
- * the response, and the caller starts over.
+ * Asks for the rest of a partial download. `resume`: a 206 that continues
+ * exactly where the partial stopped, from the same version of the file (same
+ * strong ETag or Last-Modified). `restart`: a 200, the whole file (the server
+ * ignored Range), to use from the start. Neither: the caller discards the
+ * partial and asks again without Range.
  */
-async function tryResume(url: string, init: RequestInit | undefined, signal: AbortSignal, partial: PartialRecord): Promise<Response | undefined> {
+async function tryResume(
+  url: string,
+  init: RequestInit,
+  signal: AbortSignal,
+  partial: PartialRecord,
+): Promise<{ resume?: Response; restart?: Response }> {
   let response: Response;
   try {
     response = await request(url, init, signal, { Range: `bytes=${partial.received}-` });
   } catch (e) {
     if (signal.aborted) throw e;
-    return undefined; // e.g. a CORS preflight that refuses Range: a plain request may still work
+    return {}; // e.g. a CORS preflight that refuses Range: a plain request may still work
   }
+  if (response.status === 200) return { restart: response };
   const range = parseContentRange(response.headers.get('content-range'));
   const etag = strongEtag(response.headers.get('etag'));
   const sameVersion = partial.etag ? etag === partial.etag : response.headers.get('last-modified') === partial.lastModified;
@@ -237,9 +248,9 @@ async function tryResume(url: string, init: RequestInit | undefined, signal: Abo
     range.start === partial.received &&
     (partial.total === undefined || range.total === partial.total) &&
     sameVersion;
-  if (ok) return response;
+  if (ok) return { resume: response };
   await response.body?.cancel().catch(() => {});
-  return undefined;
+  return {};
 }
 
 async function readPartialChunks(store: CacheStore, partial: PartialRecord, signal: AbortSignal): Promise<Uint8Array[]> {

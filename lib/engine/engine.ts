@@ -9,9 +9,11 @@ import { ModelCache } from '../cache/cache.js';
 import { readSource, type ModelSource } from '../source/read.js';
 import { WorkerHost } from '../worker/host.js';
 import { Model } from './model.js';
+import { driftWatcher } from '../tune/drift.js';
+import { forgetDecision } from '../tune/store.js';
 import { configureSessions } from './configure.js';
 import { buildScheduler } from './schedule.js';
-import type { EngineOptions, LoadOptions, ModelInfo, WarningDetail } from './types.js';
+import type { EngineMemory, EngineOptions, EngineStats, LoadOptions, ModelInfo, WarningDetail } from './types.js';
 
 const defaultSessionTimeoutMs = 30_000;
 
@@ -108,6 +110,7 @@ export class Engine extends EventTarget {
     const built = buildScheduler(pool, handle, schedule, options.freeDimensionOverrides, recorder);
     scheduler = built.scheduler;
     const info: ModelInfo = {
+      source: typeof src === 'string' || src instanceof URL ? String(src) : `${bytes.byteLength} bytes`,
       backend: opened.config.backend,
       reason: opened.reason,
       candidates: plan.candidates.map((c) => ({ ...c, tried: opened.tried.has(c.backend) })),
@@ -124,9 +127,40 @@ export class Engine extends EventTarget {
       warnings,
     };
     if (schedule.targetP95Ms !== undefined) await built.tune(info.schedule);
+    if (opened.tuning) {
+      const tuning = opened.tuning;
+      scheduler.jobObservers.push(
+        driftWatcher(tuning, (message) => {
+          tuning.stale = true;
+          warn('TUNING_STALE', message);
+          void forgetDecision(tuning.key);
+        }),
+      );
+    }
     const model = new Model(scheduler, pool, recorder, info, (m) => this.models.delete(m));
     this.models.add(model);
     return model;
+  }
+
+  /** Stats of every loaded model (see Model.stats). */
+  stats(): EngineStats {
+    return { models: [...this.models].map((m) => ({ source: m.info.source, backend: m.info.backend, stats: m.stats() })) };
+  }
+
+  /**
+   * Memory of every model's workers (wasm heap, JS heap). With `detailed`, also the
+   * browser's whole-page measurement (measureUserAgentSpecificMemory: cross-origin
+   * isolated pages only, and it can take seconds, as it waits for a garbage collection).
+   */
+  async memory({ detailed = false, timeoutMs = 30_000 } = {}): Promise<EngineMemory> {
+    const models = await Promise.all([...this.models].map(async (m) => ({ source: m.info.source, workers: await m.memory() })));
+    const measure = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+    let page: number | null = null;
+    if (detailed && measure && globalThis.crossOriginIsolated) {
+      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs));
+      page = (await Promise.race([measure.call(performance).then((r) => r.bytes), timeout])) ?? null;
+    }
+    return { models, pageBytes: page };
   }
 
   async dispose(): Promise<void> {

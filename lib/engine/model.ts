@@ -6,8 +6,16 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import type { RequestOptions } from '../scheduler/types.js';
 import type { Feeds, Outputs, Tensor, ValueInfo } from '../tensor/types.js';
 import { validateFeeds } from '../tensor/validate.js';
+import type { WorkerMemory } from '../worker/memory.js';
 import { ModelStream, type StreamOptions } from './stream.js';
 import type { ModelInfo } from './types.js';
+
+export interface ModelProfile {
+  at: string;
+  info: ModelInfo;
+  stats: ModelStats & { pool: PoolStats };
+  memory: WorkerMemory[];
+}
 
 export interface PoolStats {
   workers: number;
@@ -61,6 +69,16 @@ export class Model {
       ...this.recorder.summary(),
       pool: { workers: this.pool.size, queued: this.scheduler.queued, respawns: this.pool.respawns, recycles: this.pool.recycles },
     };
+  }
+
+  /** Memory of each worker: the wasm heap ORT grew to (it never shrinks: recycle or dispose to free it) and its JS heap. */
+  async memory(): Promise<WorkerMemory[]> {
+    return Promise.all(this.pool.replicas.map((r) => r.memory().catch(() => ({ wasmHeapBytes: null, jsHeapBytes: null }))));
+  }
+
+  /** Stats, pool, memory and info in one plain object, ready for JSON.stringify. */
+  async exportProfile(): Promise<ModelProfile> {
+    return { at: new Date().toISOString(), info: this.info, stats: this.stats(), memory: await this.memory() };
   }
 
   resetStats(): void {

@@ -64,10 +64,10 @@ export function buildScheduler(pool: Pool, handle: SessionHandle, options: Sched
     };
     apply();
     let jobs = 0;
-    scheduler.onJob = (rows, ms) => {
+    scheduler.jobObservers.push((rows, ms) => {
       live.observe(rows, ms);
       if (++jobs % retuneEvery === 0) apply();
-    };
+    });
   };
   return { scheduler, info, tune };
 }

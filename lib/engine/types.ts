@@ -3,6 +3,9 @@ import type { BackendName } from '../backend/types.js';
 import type { CacheOptions, CachePolicy } from '../cache/types.js';
 import type { RequestOptions, ScheduleInfo, ScheduleOptions } from '../scheduler/types.js';
 import type { ValueInfo } from '../tensor/types.js';
+import type { ModelStats } from '../profile/stats.js';
+import type { PoolStats } from './model.js';
+import type { WorkerMemory } from '../worker/memory.js';
 import type { TuneOptions, TuningInfo } from '../tune/types.js';
 import type { WorkerFactory } from '../worker/host.js';
 
@@ -82,7 +85,19 @@ export interface CandidateReport extends BackendCandidate {
   tried: boolean;
 }
 
+export interface EngineStats {
+  models: Array<{ source: string; backend: BackendName; stats: ModelStats & { pool: PoolStats } }>;
+}
+
+export interface EngineMemory {
+  models: Array<{ source: string; workers: WorkerMemory[] }>;
+  /** The browser's measurement of the whole page, workers included (detailed only); null when unavailable. */
+  pageBytes: number | null;
+}
+
 export interface ModelInfo {
+  /** The URL the model came from, or its size when given as bytes. */
+  source: string;
   backend: BackendName;
   /** Why this backend runs the model, in words. */
   reason: string;
@@ -109,6 +124,8 @@ export interface WarningDetail {
     | 'THREADS_OVERSUBSCRIBED'
     /** A pool worker could not be built or rebuilt: the model runs on fewer workers. */
     | 'POOL_DEGRADED'
+    /** Latency drifted far from the tuned figure: the tuning decision was dropped, the next load tunes again. */
+    | 'TUNING_STALE'
     | 'BACKEND_FALLBACK'
     /** IndexedDB cannot be used (blocked, disabled, throwing): loads work, uncached. */
     | 'CACHE_UNAVAILABLE'

@@ -3,6 +3,7 @@ import type { BackendName } from '../backend/types.js';
 import { epochNow, transferablesOf, type RunResult, type SessionHandle, type SessionRequest } from '../protocol/index.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost, type WorkerFactory } from '../worker/host.js';
+import type { WorkerMemory } from '../worker/memory.js';
 
 /** Everything needed to build one more identical session (a replica) in a fresh worker. */
 export interface SessionConfig {
@@ -82,6 +83,10 @@ export class Replica {
       this.inflight--;
       this.outstandingRows -= rows;
     }
+  }
+
+  memory(): Promise<WorkerMemory> {
+    return this.host.call((api) => api.memory(), { what: 'memory', timeoutMs: 2000 });
   }
 
   async dispose(): Promise<void> {

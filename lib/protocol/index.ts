@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { reviveError, serializeError, type SerializedError } from '../errors/index.js';
 import type { Capabilities } from '../probe/types.js';
+import type { WorkerMemory } from '../worker/memory.js';
 import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
 
 export interface SessionRequest {
@@ -60,6 +61,7 @@ export interface WorkerApi {
   createSession(request: SessionRequest): Promise<SessionHandle>;
   run(sessionId: number, feeds: Feeds): Promise<RunResult>;
   release(sessionId: number): Promise<void>;
+  memory(): Promise<WorkerMemory>;
 }
 
 let registered = false;

@@ -63,8 +63,8 @@ export class Scheduler {
   /** Places promised to woken waiters that have not enqueued yet. */
   private reserved = 0;
   private closed: PageInferError | null = null;
-  /** Called with (rows, computeMs) after each job, for adaptive batching. */
-  onJob: ((rows: number, computeMs: number) => void) | null = null;
+  /** Told (rows, computeMs) after each job: adaptive batching and tuning drift watch these. */
+  readonly jobObservers: Array<(rows: number, computeMs: number) => void> = [];
 
   constructor(
     private readonly pool: Pool,
@@ -238,7 +238,7 @@ export class Scheduler {
 
     replica.run(feeds, pad ?? rows, transfer).then(
       (result) => {
-        this.onJob?.(pad ?? rows, result.computeMs);
+        for (const observe of this.jobObservers) observe(pad ?? rows, result.computeMs);
         const parts = single ? [result.outputs] : splitOutputs(result.outputs, counts);
         const end = epochNow();
         group.forEach((r, i) => {

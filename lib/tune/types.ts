@@ -58,4 +58,6 @@ export interface TuningInfo {
   measuredAt: string;
   /** A plain-text table of the candidates, for panels and logs. */
   table: string;
+  /** Set when observed latency drifted far from the tuned figure; the stored decision was dropped. */
+  stale?: boolean;
 }

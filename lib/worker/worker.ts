@@ -5,9 +5,11 @@
 import * as Comlink from 'comlink';
 import { probeCapabilities } from '../probe/capabilities.js';
 import { epochNow, registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
+import { trackWasmMemory, workerMemory } from './memory.js';
 import { createSession, releaseSession, runSession } from './sessions.js';
 
 registerErrorTransfer();
+trackWasmMemory();
 
 const api: WorkerApi = {
   holdLifeLock(name) {
@@ -27,6 +29,7 @@ const api: WorkerApi = {
     return Comlink.transfer({ outputs, computeMs, receivedAt, repliedAt: epochNow() }, transferablesOf(outputs));
   },
   release: releaseSession,
+  memory: async () => workerMemory(),
 };
 
 // Expose before any await: a module worker drops messages that arrive before onmessage is set.
