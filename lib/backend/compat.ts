@@ -1,5 +1,4 @@
 import { UnsupportedModelError } from '../errors/index.js';
-import type { ValueInfo } from '../tensor/types.js';
 import type { BackendName } from './types.js';
 
 /** ORT's WebGL backend implements none of the quantization ops. */
@@ -22,13 +21,6 @@ const int8Ops = new Set([
 export function unsupportedOps(backend: BackendName, ops: Record<string, number>): string[] {
   if (backend !== 'webgl') return [];
   return Object.keys(ops).filter((op) => int8Ops.has(op)).sort();
-}
-
-/** Symbolic dims of the inputs (and outputs) that a static-shape backend must fix. */
-export function symbolicDims(values: readonly ValueInfo[]): string[] {
-  const names = new Set<string>();
-  for (const v of values) for (const d of v.dims ?? []) if (typeof d !== 'number') names.add(d ?? '?');
-  return [...names];
 }
 
 /** A typed reason why `backend` cannot run a model with these ops, or null when it may. */

@@ -1,6 +1,6 @@
 import type { BackendPlan } from '../backend/choose.js';
 import type { BackendName } from '../backend/types.js';
-import { AbortError, InvalidModelError, ModelLoadError, PageInferError, UnsupportedModelError, reviveError, serializeError } from '../errors/index.js';
+import { AbortError, BackendUnavailableError, InvalidModelError, ModelLoadError, PageInferError, UnsupportedModelError, reviveError, serializeError } from '../errors/index.js';
 import { Replica, type SessionConfig } from '../pool/replica.js';
 import type { Attempt, ProgressCallback } from './types.js';
 
@@ -24,6 +24,7 @@ export async function openFirstReplica(
   base: Omit<SessionConfig, 'backend' | 'threads'>,
   options: { signal?: AbortSignal; onProgress?: ProgressCallback; onThreadsReduced(message: string): void },
 ): Promise<Opened> {
+  if (plan.order.length === 0) throw new BackendUnavailableError(plan.reason, { candidates: plan.candidates });
   const attempts: Attempt[] = [];
   const tried = new Set<BackendName>();
   for (const backend of plan.order) {
@@ -48,7 +49,7 @@ export async function openFirstReplica(
     }
   }
   const summary = attempts.map((a) => `${a.backend}×${a.threads}: ${a.error?.message}`).join('; ');
-  throw new ModelLoadError(plan.order.length ? `No backend could run this model (${summary})` : plan.reason, {
+  throw new ModelLoadError(`No backend could run this model (${summary})`, {
     candidates: plan.candidates,
     attempts,
   });
