@@ -1,5 +1,6 @@
 // Exposes the library (from source) and small helpers to Playwright tests.
 import * as pageinfer from '../../lib/index.js';
+import { mulberry32 } from '../../scripts/fixtures/random.js';
 import type { EngineOptions, LoadOptions, Tensor, TensorType } from '../../lib/index.js';
 
 export interface JsonTensor {
@@ -48,16 +49,10 @@ function caught(e: unknown): CaughtError {
 const spawned: Worker[] = [];
 
 const harness = {
-  /** A seeded PRNG (mulberry32) in [0, 1), so random test patterns repeat. */
+  /** Seeded uniform numbers in [0, 1), so random test patterns repeat. */
   random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rng = mulberry32(seed);
+    return () => rng.next();
   },
   /** Resolves true once `check()` holds, false after `timeoutMs`. */
   async until(check: () => boolean, timeoutMs: number): Promise<boolean> {
