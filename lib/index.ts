@@ -25,6 +25,5 @@ export type { BackendPreference, BackendCandidate, ThreadSetting } from './backe
 export type { Capabilities } from './probe/types.js';
 export type { Tensor, TensorType, TensorData, Feeds, Outputs, ValueInfo, Dim } from './tensor/types.js';
 export type { ModelSource } from './source/read.js';
-export { ModelCache } from './cache/cache.js';
-export type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage } from './cache/types.js';
+export { ModelCache, type CacheFetchOptions, type CacheEntryInfo, type CacheOptions, type CachePolicy, type CacheUsage } from './cache/index.js';
 export * from './errors/index.js';

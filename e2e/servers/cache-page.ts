@@ -10,6 +10,7 @@ import type { CaughtError, JsonTensor } from '../pages/harness.js';
 
 export interface PageLoad {
   url: string;
+  /** Load (compile) the model and run it on these feeds; without feeds, only fetch the bytes through `engine.cache`. */
   feeds?: Record<string, JsonTensor>;
   cache?: CacheOptions | false;
   policy?: CachePolicy;
@@ -22,6 +23,8 @@ export interface PageLoad {
 
 export interface PageLoadResult {
   outputs?: Record<string, JsonTensor>;
+  /** SHA-256 (hex) of the bytes, when only fetched. */
+  sha256?: string;
   error?: CaughtError;
   warnings: Array<{ code: string; message: string }>;
   /** Phases in the order first seen. */
@@ -29,11 +32,15 @@ export interface PageLoadResult {
   progress: LoadProgress[];
   list: CacheEntryInfo[];
   usage: CacheUsage;
+  /** Date.now() when the load started and when it settled: comparable across pages. */
+  startedAt: number;
+  settledAt: number;
 }
 
 /** Runs in the page: one engine, one load (and run), then dispose. */
 async function pageLoad(args: PageLoad): Promise<PageLoadResult> {
   const { pageinfer, harness } = window;
+  const realOpen = IDBFactory.prototype.open;
   if (args.breakIndexedDB) {
     IDBFactory.prototype.open = () => {
       throw new DOMException('IndexedDB is disabled by a test', 'SecurityError');
@@ -44,28 +51,35 @@ async function pageLoad(args: PageLoad): Promise<PageLoadResult> {
   engine.addEventListener('warning', (e) => warnings.push({ ...(e as CustomEvent).detail }));
   const progress: LoadProgress[] = [];
   const controller = new AbortController();
-  const out: Partial<PageLoadResult> = {};
+  const out: Partial<PageLoadResult> = { startedAt: Date.now() };
+  const options = {
+    cache: args.policy,
+    integrity: args.integrity,
+    signal: controller.signal,
+    onProgress: (p: LoadProgress) => {
+      progress.push({ ...p });
+      if (args.abortAt && p.phase === args.abortAt.phase && p.loaded >= args.abortAt.loaded) controller.abort(new Error('test abort'));
+    },
+  };
   try {
-    const model = await engine.load(args.url, {
-      cache: args.policy,
-      integrity: args.integrity,
-      signal: controller.signal,
-      onProgress: (p) => {
-        progress.push({ ...p });
-        if (args.abortAt && p.phase === args.abortAt.phase && p.loaded >= args.abortAt.loaded) controller.abort(new Error('test abort'));
-      },
-    });
     if (args.feeds) {
+      const model = await engine.load(args.url, options);
       const result = await model.run(harness.feedsOf(args.feeds));
       out.outputs = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, harness.toJson(v)]));
+    } else {
+      const bytes = await engine.cache.fetch(args.url, options);
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+      out.sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
     }
   } catch (e) {
     out.error = harness.caught(e);
   }
+  out.settledAt = Date.now();
   const list = await engine.cache.list();
   const usage = await engine.cache.usage();
   await engine.dispose();
-  return { ...out, warnings, phases: [...new Set(progress.map((p) => p.phase))], progress, list, usage };
+  IDBFactory.prototype.open = realOpen;
+  return { ...(out as PageLoadResult), warnings, phases: [...new Set(progress.map((p) => p.phase))], progress, list, usage };
 }
 
 export function loadInPage(page: Page, args: PageLoad): Promise<PageLoadResult> {
@@ -105,10 +119,11 @@ async function pageIdb({ db: name, action }: { db: string; action: IdbOp }): Pro
         return request(store().delete(action.key));
       case 'flip':
       case 'truncate': {
-        const value = (await request(store().get(action.key))) as ArrayBuffer;
-        const bytes = new Uint8Array(value.slice(0));
+        // Chunks are Blobs; write back the same kind of value, changed.
+        const value = (await request(store().get(action.key))) as Blob;
+        const bytes = new Uint8Array(await value.arrayBuffer());
         if (action.op === 'flip') bytes[action.at] ^= 0x01;
-        return request(store().put(action.op === 'flip' ? bytes.buffer : bytes.slice(0, action.length).buffer, action.key));
+        return request(store().put(new Blob([action.op === 'flip' ? bytes : bytes.slice(0, action.length)]), action.key));
       }
     }
   } finally {

@@ -212,7 +212,15 @@ export class ModelServer {
         if (gone) break;
       }
       log.sent += n;
-      if (!res.write(piece)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      if (!res.write(piece) && !gone) await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
     }
     if (drop || gone) {
       log.dropped = true;

@@ -7,11 +7,11 @@
 import { CacheMissError, FetchError, IntegrityError, QuotaExceededError, toAbortError } from '../errors/index.js';
 import type { LoadProgress, ProgressCallback, WarningDetail } from '../engine/types.js';
 import { download, type Downloaded } from './download.js';
-import { canDigest, isSha256Hex, sha256Hex } from './hash.js';
-import { chunkOffsets, planEviction, type Evictable } from './plan.js';
+import { canDigest, isSha256Hex } from './hash.js';
+import { planEviction, type Evictable } from './plan.js';
 import { TaskRegistry, type TaskContext } from './share.js';
 import { matchesIntegrity, parseIntegrity, sha256Candidates, sriOf, type SriHash } from './sri.js';
-import { CacheStore, isQuotaError, StoreUnavailable, type EntryRecord, type UrlRecord } from './store.js';
+import { CacheStore, ChunkProblem, isQuotaError, StoreUnavailable, verifyChunks, type EntryRecord, type UrlRecord } from './store.js';
 import type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage } from './types.js';
 
 export const defaultCacheOptions = {
@@ -218,6 +218,7 @@ export class ModelCache {
   ): Promise<Obtained> {
     const found = await this.find(store, url, sri, ctx);
     let reason = 'it is not cached';
+    let missing: 'missing' | 'corrupt' | 'integrity' = 'missing';
     if (found) {
       const { entry } = found;
       let index = found.via === 'hash' ? undefined : found.index;
@@ -233,10 +234,11 @@ export class ModelCache {
         const bytes = await this.readEntry(store, entry, ctx);
         const fits = !sri || (await matchesIntegrity(bytes, sri, entry.sha256)).ok;
         if (fits) {
-          await store.touch(entry.sha256, touchIndex).catch(() => {});
+          void store.touch(entry.sha256, touchIndex).catch(() => {}); // LRU bookkeeping: the load need not wait for it
           return { bytes, sha256: entry.sha256 };
         }
         reason = 'the cached copy does not match the integrity metadata';
+        missing = 'integrity';
       } catch (e) {
         if (!(e instanceof CorruptEntry)) throw e;
         await store.remove({ entries: [entry.sha256], chunks: e.chunk ? [e.chunk] : [] }).catch(() => {});
@@ -245,9 +247,10 @@ export class ModelCache {
           message: `The cached copy of ${url} failed verification (${e.message}) and was evicted${policy === 'cache-only' ? '' : '; downloading it again'}`,
         });
         reason = `its cached copy was corrupt (${e.message})`;
+        missing = 'corrupt';
       }
     }
-    if (policy === 'cache-only') throw new CacheMissError(`${url} is not available offline: ${reason}`, { url, reason: found ? 'corrupt' : 'missing' });
+    if (policy === 'cache-only') throw new CacheMissError(`${url} is not available offline: ${reason}`, { url, reason: missing });
     return this.fromNetwork(store, url, sri, fetchInit, ctx);
   }
 
@@ -302,45 +305,24 @@ export class ModelCache {
     throw new FetchError(`Could not revalidate ${url}: HTTP ${response.status} ${response.statusText}`, { url, status: response.status });
   }
 
-  /** Reads an entry's chunks in one transaction and checks each against its SHA-256 as it arrives. */
+  /** Reads an entry's chunks into one buffer and checks each chunk against its SHA-256. */
   private async readEntry(store: CacheStore, entry: EntryRecord, ctx: TaskContext): Promise<Uint8Array> {
     const total = entry.size;
-    const { offsets } = chunkOffsets(entry.chunks, total);
-    const out = new Uint8Array(total);
-    const checks: Promise<void>[] = [];
-    let read = 0;
-    let verified = 0;
     ctx.progress({ phase: 'cache-read', loaded: 0, total });
+    let bytes: Uint8Array;
     try {
-      await store.readChunks(
-        entry.chunks,
-        (i, value) => {
-          const ref = entry.chunks[i];
-          if (value === undefined) throw new CorruptEntry(`chunk ${i + 1} of ${entry.chunks.length} is missing`);
-          if (!(value instanceof ArrayBuffer) || value.byteLength !== ref.size) {
-            throw new CorruptEntry(`chunk ${i + 1} of ${entry.chunks.length} has the wrong size`, ref.hash);
-          }
-          out.set(new Uint8Array(value), offsets[i]);
-          read += ref.size;
-          ctx.progress({ phase: 'cache-read', loaded: read, total });
-          const check = sha256Hex(value).then((h) => {
-            if (h !== ref.hash) throw new CorruptEntry(`chunk ${i + 1} of ${entry.chunks.length} does not match its SHA-256`, ref.hash);
-            verified += ref.size;
-            ctx.progress({ phase: 'verify', loaded: verified, total });
-          });
-          check.catch(() => {}); // observed below
-          checks.push(check);
-        },
-        ctx.signal,
-      );
-      await Promise.all(checks);
+      bytes = await store.readChunks(entry.chunks, ctx.signal);
+      if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
+      ctx.progress({ phase: 'cache-read', loaded: total, total });
+      ctx.progress({ phase: 'verify', loaded: 0, total });
+      await verifyChunks(bytes, entry.chunks, (verified) => ctx.progress({ phase: 'verify', loaded: verified, total }));
     } catch (e) {
       if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
-      if (e instanceof CorruptEntry) throw e;
+      if (e instanceof ChunkProblem) throw new CorruptEntry(e.message, e.hash);
       throw new CorruptEntry(`it could not be read: ${(e as Error)?.name}: ${(e as Error)?.message}`);
     }
     if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
-    return out;
+    return bytes;
   }
 
   private async fromNetwork(
@@ -364,7 +346,14 @@ export class ModelCache {
       chunkBytes: this.options.chunkBytes,
       response,
       reserve: async (total, stored) => {
-        const ok = await this.reserve(store!, url, total, stored);
+        let ok: boolean;
+        try {
+          ok = await this.reserve(store!, url, total, stored);
+        } catch (e) {
+          notStored = 'error';
+          ctx.warn(storeWarning(url, isQuotaError(e) ? 'quota' : 'error', e));
+          return false;
+        }
         if (!ok) {
           notStored = 'budget';
           ctx.warn({

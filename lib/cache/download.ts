@@ -7,7 +7,7 @@ import { FetchError, toAbortError } from '../errors/index.js';
 import type { LoadProgress } from '../engine/types.js';
 import { sha256Hex } from './hash.js';
 import { chunkRanges, parseContentRange, strongEtag, type ChunkRef } from './plan.js';
-import { isQuotaError, type CacheStore, type PartialRecord } from './store.js';
+import { isQuotaError, verifyChunks, type CacheStore, type PartialRecord } from './store.js';
 
 export interface DownloadOptions {
   url: string;
@@ -67,7 +67,7 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
   const init: RequestInit = { ...(o.bypassHttpCache !== false ? { cache: 'no-store' as const } : {}), ...o.fetchInit };
   let store = o.store;
   let partial = store ? await store.getPartial(url) : undefined;
-  let prefix: Uint8Array[] = [];
+  let prefix: Uint8Array | null = null;
 
   // 1. What a previous, interrupted download left: verified before it is trusted.
   if (partial && !o.response) {
@@ -78,7 +78,7 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
       } catch (e) {
         if (signal.aborted) throw toAbortError(signal.reason);
         partial = await discard(store!, url);
-        prefix = [];
+        prefix = null;
       }
     }
   } else if (partial) partial = await discard(store!, url); // a revalidation brought new bytes
@@ -94,7 +94,7 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
     } else {
       response = r.restart; // the whole file after all (or nothing: ask again below)
       partial = await discard(store!, url);
-      prefix = [];
+      prefix = null;
     }
   }
   response ??= await request(url, init, signal);
@@ -121,8 +121,8 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
     : null;
 
   const bytes = new Bytes(total ?? resumedFrom + (length ?? 0));
-  for (const p of prefix) bytes.append(p);
-  prefix = [];
+  if (prefix) bytes.append(prefix);
+  prefix = null;
   let chunkStart = resumedFrom;
   let writing: Promise<void> = Promise.resolve();
 
@@ -141,7 +141,7 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
     for (;;) {
       if (!store || !current) return;
       try {
-        current = await store.appendChunk(current, ref, data.buffer as ArrayBuffer);
+        current = await store.appendChunk(current, ref, data);
         return;
       } catch (e) {
         if (isQuotaError(e) && o.freeSpace && (await o.freeSpace().catch(() => false))) continue; // evicted something: retry
@@ -154,7 +154,7 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
   /** Queues the chunks complete so far (all of the rest when `final`). */
   const cut = async (final: boolean) => {
     for (const [a, b] of chunkRanges(chunkStart, bytes.length, o.chunkBytes, final)) {
-      const data = bytes.buf.slice(a, b); // its own buffer, for IndexedDB
+      const data = bytes.buf.subarray(a, b); // a view: filled bytes never change, and the Blob written copies them
       chunkStart = b;
       await writing; // at most one write in flight: memory stays about one model
       writing = writeChunk(data);
@@ -253,25 +253,11 @@ async function tryResume(
   return {};
 }
 
-async function readPartialChunks(store: CacheStore, partial: PartialRecord, signal: AbortSignal): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = new Array(partial.chunks.length);
-  const checks: Promise<void>[] = [];
-  await store.readChunks(
-    partial.chunks,
-    (i, value) => {
-      const ref = partial.chunks[i];
-      if (!(value instanceof ArrayBuffer) || value.byteLength !== ref.size) throw new Error(`chunk ${i} of the partial download is missing`);
-      out[i] = new Uint8Array(value);
-      checks.push(
-        sha256Hex(value).then((h) => {
-          if (h !== ref.hash) throw new Error(`chunk ${i} of the partial download is corrupt`);
-        }),
-      );
-    },
-    signal,
-  );
-  await Promise.all(checks);
-  return out;
+async function readPartialChunks(store: CacheStore, partial: PartialRecord, signal: AbortSignal): Promise<Uint8Array> {
+  const bytes = await store.readChunks(partial.chunks, signal);
+  if (signal.aborted) throw toAbortError(signal.reason);
+  await verifyChunks(bytes, partial.chunks);
+  return bytes;
 }
 
 async function discard(store: CacheStore, url: string): Promise<undefined> {

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, expect, test, type Page } from '@playwright/test';
+import { chromiumArgs, chromiumPath } from './browsers.js';
+import { expectClose, fixture, openHarness } from './helpers.js';
+import { loadInPage } from './servers/cache-page.js';
+import { ModelServer } from './servers/model-server.js';
+
+/** The model cache across browser launches and across tabs, in real Chromium. */
+
+const f32 = fixture('mlp_f32');
+const base = new Uint8Array(readFileSync(new URL('./fixtures/generated/mlp_f32.onnx', import.meta.url)));
+const sha256 = createHash('sha256').update(base).digest('hex');
+
+let server: ModelServer;
+test.beforeAll(async () => {
+  server = await ModelServer.start({ maxLifetimeMs: 2 * 60_000 });
+});
+test.afterAll(async () => server?.close());
+
+/** The harness, cut off from Vite's HMR socket: a source file edited meanwhile must not reload the page mid-test. */
+async function open(page: Page) {
+  await page.routeWebSocket(() => true, () => {});
+  await openHarness(page);
+}
+
+test('the cache persists across two browser launches with the same profile; the second launch makes no request', async ({ baseURL }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pageinfer-profile-'));
+  const path = '/persist/model.onnx';
+  const url = server.serve(path, base);
+  try {
+    for (const launch of [1, 2]) {
+      const context = await chromium.launchPersistentContext(dir, { executablePath: chromiumPath, args: chromiumArgs, baseURL });
+      try {
+        const page = context.pages()[0] ?? (await context.newPage());
+        await open(page);
+        // The second launch builds and runs the model from what the first one stored.
+        const feeds = launch === 2 ? f32.example.feeds : undefined;
+        const r = await loadInPage(page, { url, feeds, cache: { dbName: 'persist', chunkBytes: 4096 } });
+        expect(r.error).toBeUndefined();
+        if (launch === 1) expect(r.sha256).toBe(sha256);
+        else expectClose(r.outputs!, f32.example.expected, f32.atol);
+        expect(r.phases[0]).toBe(launch === 1 ? 'download' : 'cache-read');
+        expect(r.list.map((e) => e.sha256)).toEqual([sha256]);
+        expect(server.gets(path)).toHaveLength(1);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two tabs loading the same model at once: one downloads (Web Locks), the other reads the cache', async ({ context }) => {
+  const path = '/tabs/model.onnx';
+  const url = server.serve(path, base, { delayMs: 1000, bytesPerSecond: 40_000 });
+  const pages = [await context.newPage(), await context.newPage()];
+  await Promise.all(pages.map(open));
+  const results = await Promise.all(pages.map((page) => loadInPage(page, { url, cache: { dbName: 'tabs', chunkBytes: 4096 } })));
+  for (const r of results) {
+    expect(r.error).toBeUndefined();
+    expect(r.sha256).toBe(sha256);
+  }
+  expect(Math.max(...results.map((r) => r.startedAt))).toBeLessThan(Math.min(...results.map((r) => r.settledAt))); // they overlapped
+  expect(server.gets(path)).toHaveLength(1);
+  expect(results.map((r) => r.phases[0]).sort()).toEqual(['cache-read', 'download']);
+  expect(results.every((r) => r.list.length === 1)).toBe(true);
+});
