@@ -1,53 +1,48 @@
-import { createEngine, PageInferError, type Capabilities } from '../lib/index.js';
+/**
+ * The demo page: three demos (digits, OCR, batching) around one engine, and
+ * the engine panel. The MNIST model loads first (it is small); the OCR models
+ * follow; the playground loads its own copy when you press Run.
+ */
+import { setupDigits } from './digits.js';
+import { $ } from './dom.js';
+import { missingInt8 } from './models.js';
+import { setupOcr } from './ocr.js';
+import { setupPanel } from './panel.js';
+import { setupPlayground } from './playground.js';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const engine = createEngine();
-const fixtures = ['mlp_qdq', 'mlp_dynamic', 'mlp_qlinear', 'mlp_f32', 'conv_int8'];
-const modelSelect = $<HTMLSelectElement>('model');
-modelSelect.append(...fixtures.map((name) => new Option(name, name)));
+const missing = missingInt8();
+$('models-note').textContent = missing.length
+  ? `Not built yet: the int8 ${missing.join(', ')} model${missing.length > 1 ? 's' : ''} (npx tsx scripts/models/build.ts writes them to models/). Until then the float originals run in their place, and are labelled so.`
+  : 'All three models run int8 builds from models/ by default; the OCR section compares them with the float originals.';
 
-engine.addEventListener('warning', (e) => {
-  const { message } = (e as CustomEvent<{ message: string }>).detail;
-  $('result').textContent = `warning: ${message}\n` + $('result').textContent;
+const digits = setupDigits();
+const ocr = setupOcr();
+const playground = setupPlayground();
+setupPanel(async () => {
+  await Promise.all([digits.reload(), ocr.reset(), playground.reset()]);
 });
 
-function showCaps(caps: Capabilities): void {
-  const rows: Array<[string, string]> = [
-    ['WebGPU', caps.webgpu.why],
-    ['wasm', caps.wasm.why],
-    ['WebGL2', caps.webgl2.why],
-    ['WebNN', caps.webnn.available ? 'present' : 'absent'],
-    ['cross-origin isolated', String(caps.wasm.crossOriginIsolated)],
-    ['reported cores', String(caps.cores)],
-  ];
-  $('caps').replaceChildren(...rows.flatMap(([k, v]) => [Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
-}
-
-engine.capabilities().then(showCaps, (e) => ($('caps').textContent = `probe failed: ${e.message}`));
-
-$('run').addEventListener('click', async () => {
-  const name = modelSelect.value;
-  const backend = $<HTMLSelectElement>('backend').value as 'auto';
-  const progress = $<HTMLProgressElement>('progress');
-  const meta = await (await fetch(`/e2e/fixtures/generated/${name}.json`)).json();
-  try {
-    const model = await engine.load(`/e2e/fixtures/generated/${name}.onnx`, {
-      backend,
-      freeDimensionOverrides: { batch: 2 },
-      onProgress: (p) => (progress.value = p.total ? p.loaded / p.total : 0),
-    });
-    const feeds = Object.fromEntries(Object.entries(meta.example.feeds as Record<string, { type: 'float32'; dims: number[]; data: number[] }>).map(([k, t]) => [k, { ...t, data: new Float32Array(t.data) }]));
-    const out = await model.run(feeds);
-    const y = Object.values(out)[0];
-    $('result').textContent = [
-      `backend: ${model.info.backend} (${model.info.threads} thread(s))`,
-      `why: ${model.info.reason}`,
-      `run: ${model.stats().totalMs.p50.toFixed(2)} ms (compute ${model.stats().computeMs.p50.toFixed(2)} ms)`,
-      `output dims: [${y.dims.join(', ')}]`,
-      `first values: ${Array.from(y.data as Float32Array).slice(0, 6).map((v) => v.toFixed(4)).join(', ')}`,
-    ].join('\n');
-    await model.dispose();
-  } catch (e) {
-    $('result').textContent = e instanceof PageInferError ? `${e.code}: ${e.message}` : String(e);
-  }
+// The engine panel collapses to one line on narrow screens.
+const toggle = $<HTMLButtonElement>('panel-toggle');
+toggle.addEventListener('click', () => {
+  const open = toggle.getAttribute('aria-expanded') !== 'true';
+  toggle.setAttribute('aria-expanded', String(open));
+  toggle.textContent = open ? 'Hide details' : 'Show details';
+  $('panel').classList.toggle('open', open);
 });
+
+// The OCR models (megabytes, and seconds of compiling on both cores) load when their section comes into view or is
+// used, not at start: compiling them while you draw would make the drawing stutter on a small machine.
+let ocrStarted = false;
+const startOcr = () => {
+  if (ocrStarted) return;
+  ocrStarted = true;
+  observer.disconnect();
+  void ocr.loadDefault();
+};
+const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && startOcr(), { rootMargin: '0px 0px -25% 0px' });
+void digits.ready.then(() => {
+  if (!ocrStarted) observer.observe($('ocr-section'));
+});
+for (const type of ['focusin', 'dragenter', 'pointerdown']) $('ocr-section').addEventListener(type, startOcr);
+document.addEventListener('paste', startOcr);

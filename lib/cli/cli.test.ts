@@ -32,6 +32,14 @@ describe('pageinfer CLI', () => {
     expect(r.out).toMatch(/guard: target met/);
   });
 
+  it('--weight-only keeps named nodes with int8 weights and float math', async () => {
+    const out = join(dir, 'w.onnx');
+    const r = await cli('quantize', cnn, out, '--per-channel', '--weight-only', 'conv1,conv2');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/2 nodes quantized, 2 weight-only, 0 kept float, opset 13→13/);
+    expect(r.out).toMatch(/weight-only: conv1 \(Conv\): weight-only int8 per-channel \(float math\)/);
+  });
+
   it('prune reports sparsity and gzip sizes', async () => {
     const r = await cli('prune', cnn, join(dir, 'p.onnx'), '--sparsity', '0.5');
     expect(r.code).toBe(0);

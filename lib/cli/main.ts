@@ -31,8 +31,11 @@ export const usage = `Usage:
       --asymmetric                 asymmetric weights (default symmetric)
       --op-types Conv,MatMul,Gemm  op types to quantize
       --exclude <names>            comma-separated node names to keep in float
+      --weight-only <names>        comma-separated node names: int8 weights, float math
       --target <spec>              accuracy guard, e.g. cosine=0.999,maxabs=0.05
       --eval <dir|file>            inputs for --target (default: the calibration inputs)
+      --keep-as float|weight-only  how the guard keeps sensitive nodes, default float
+      --compare <tensors>          guard: compare these tensors (e.g. pre-Softmax logits), not the outputs
       --prune <sparsity>           magnitude-prune weights first (0..1)
       --json                       print the report as JSON
   pageinfer prune <in.onnx> <out.onnx> --sparsity <s> [--scope global|layer] [--min-elements n] [--json]
@@ -52,6 +55,9 @@ const options = {
   asymmetric: { type: 'boolean' },
   'op-types': { type: 'string' },
   exclude: { type: 'string' },
+  'weight-only': { type: 'string' },
+  'keep-as': { type: 'string' },
+  compare: { type: 'string' },
   target: { type: 'string' },
   eval: { type: 'string' },
   prune: { type: 'string' },
@@ -124,6 +130,7 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
     symmetricWeights: !v.asymmetric,
     opTypes: v['op-types']?.split(','),
     exclude: v.exclude?.split(',').filter(Boolean),
+    weightOnly: v['weight-only']?.split(',').filter(Boolean),
     calibration: calibration && {
       inputs: calibration,
       method: oneOf('method', v.method, ['minmax', 'percentile', 'entropy'] as const),
@@ -136,7 +143,13 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
     if (v.target) {
       const evalInputs = v.eval ? await feedsFor(v.eval, bytes) : calibration;
       if (!evalInputs) throw new UsageError('--target needs --eval <dir|file> (or --calibration)');
-      result = await guardedQuantize(bytes, { ...opts, evalInputs, target: parseTarget(v.target) });
+      result = await guardedQuantize(bytes, {
+        ...opts,
+        evalInputs,
+        target: parseTarget(v.target),
+        keepAs: oneOf('keep-as', v['keep-as'], ['float', 'weight-only'] as const),
+        compare: v.compare?.split(',').filter(Boolean),
+      });
     } else {
       result = await quantize(bytes, opts);
     }
@@ -149,13 +162,14 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
     out(JSON.stringify({ ...r, guard: result.guard }, null, 2));
     return;
   }
-  out(`${r.mode}${r.format ? ` ${r.format}` : ''}: ${r.quantized.length} nodes quantized, ${r.skipped.length} kept float, opset ${r.opset.from}→${r.opset.to}`);
+  out(`${r.mode}${r.format ? ` ${r.format}` : ''}: ${r.quantized.length} nodes quantized, ${r.weightOnly.length} weight-only, ${r.skipped.length} kept float, opset ${r.opset.from}→${r.opset.to}`);
   out(`size ${mb(r.sizeBefore)} → ${mb(r.sizeAfter)} (${(r.sizeBefore / r.sizeAfter).toFixed(2)}× smaller) → ${outPath}`);
+  for (const s of r.weightOnly) out(`  weight-only: ${s.node} (${s.op}): ${s.detail}`);
   for (const s of r.skipped) out(`  float: ${s.node} (${s.op}): ${s.detail}`);
   if (result.guard) {
     const g = result.guard;
-    out(`guard: target ${g.met ? 'met' : 'NOT met'}; ${g.excluded.length} node(s) kept float`);
-    for (const e of g.excluded) out(`  float: ${e.node} (${e.op}): ${e.reason}`);
+    out(`guard: target ${g.met ? 'met' : 'NOT met'}; ${g.excluded.length} node(s) kept ${v['keep-as'] === 'weight-only' ? 'weight-only' : 'float'}`);
+    for (const e of g.excluded) out(`  ${e.keptAs}: ${e.node} (${e.op}): ${e.reason}`);
     for (const o of g.final.outputs) out(`  output ${o.output}: cosine ${o.cosine.toFixed(6)}, max-abs ${o.maxAbs.toPrecision(3)}`);
   }
 }

@@ -4,7 +4,9 @@
  * one at a time, until it is met. Sensitivity of a node is the error of the
  * model with only that node quantized.
  */
-import { encodeModel, type ModelProto } from '../onnx/index.js';
+import { decodeModel, encodeModel, type ModelProto } from '../onnx/index.js';
+import { exposeTensors } from './calibrate.js';
+import { QuantizeError } from '../errors/index.js';
 import type { Feeds, Outputs } from '../tensor/types.js';
 import { quantize, type QuantizeOptions, type QuantizeResult } from './index.js';
 import { ortSession, runAll } from './runner.js';
@@ -16,9 +18,9 @@ export interface OutputComparison {
   maxAbs: number;
 }
 
-/** Compares outputs output by output, pooling all evaluation inputs. */
-export function compareOutputs(reference: readonly Outputs[], actual: readonly Outputs[]): OutputComparison[] {
-  const names = Object.keys(reference[0] ?? {});
+/** Compares outputs output by output (all, or those named), pooling all evaluation inputs. */
+export function compareOutputs(reference: readonly Outputs[], actual: readonly Outputs[], only?: readonly string[]): OutputComparison[] {
+  const names = only ?? Object.keys(reference[0] ?? {});
   return names.map((output) => {
     let dot = 0, na = 0, nb = 0, maxAbs = 0;
     reference.forEach((ref, k) => {
@@ -54,6 +56,17 @@ export interface GuardOptions extends QuantizeOptions {
   target: GuardTarget;
   /** Stop after keeping this many nodes in float (default: all candidates). */
   maxExcluded?: number;
+  /**
+   * How a sensitive node is kept: 'float' (default: weights and math float) or
+   * 'weight-only' (int8 weights, float math: the file stays nearly as small).
+   */
+  keepAs?: 'float' | 'weight-only';
+  /**
+   * Tensors to compare instead of the graph outputs, e.g. the logits before a final
+   * Softmax, whose saturated probabilities make cosine jump on a single ambiguous frame.
+   * They are exposed as extra outputs of the evaluated copies only; `metric` still sees the graph outputs too.
+   */
+  compare?: readonly string[];
 }
 
 export interface Evaluation {
@@ -65,6 +78,8 @@ export interface Evaluation {
 export interface ExcludedNode {
   node: string;
   op: string;
+  /** 'float', or 'weight-only' (int8 weights, float math) with `keepAs: 'weight-only'`. */
+  keptAs: 'float' | 'weight-only';
   /** The error with only this node quantized. */
   alone: Evaluation;
   /** The whole model's result once this node (and earlier ones) stayed float. */
@@ -84,11 +99,23 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
   const bytes = input instanceof Uint8Array ? input : encodeModel(input);
   const session = options.session ?? ortSession;
   const { target } = options;
-  const reference = await runAll(session, bytes, options.evalInputs);
+  const compare = options.compare?.length ? options.compare : undefined;
+  const graphOutputs = (model: ModelProto) => (model.graph?.output ?? []).map((o) => o.name!);
+  const run = (model: ModelProto, modelBytes: Uint8Array) => {
+    if (!compare) return runAll(session, modelBytes, options.evalInputs);
+    const produced = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []));
+    const missing = compare.filter((t) => !produced.has(t));
+    if (missing.length) {
+      throw new QuantizeError(`Cannot compare '${missing[0]}': no node of the ${model === floatModel ? 'float' : 'quantized'} model produces it (a tensor between two integer ops is folded away; compare one that a float node reads)`, { tensor: missing[0] });
+    }
+    return runAll(session, exposeTensors(model, compare), options.evalInputs, [...new Set([...graphOutputs(model), ...compare])]);
+  };
+  const floatModel = decodeModel(bytes);
+  const reference = await run(floatModel, bytes);
   const floatMetric = target.metric?.(reference);
   const evaluate = async (q: QuantizeResult): Promise<Evaluation> => {
-    const out = await runAll(session, q.bytes, options.evalInputs);
-    const outputs = compareOutputs(reference, out);
+    const out = await run(q.model, q.bytes);
+    const outputs = compareOutputs(reference, out, compare);
     const metric = target.metric?.(out);
     const met =
       outputs.every((o) => (target.minCosine === undefined || o.cosine >= target.minCosine) && (target.maxAbs === undefined || o.maxAbs <= target.maxAbs)) &&
@@ -98,7 +125,15 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
   // Calibrate once; every trial below reuses the ranges.
   let best = await quantize(bytes, options);
   const ranges = best.ranges;
-  const trial = (exclude: string[]) => quantize(bytes, { ...options, ranges, exclude, onProgress: undefined });
+  const weightOnly = options.keepAs === 'weight-only';
+  // `exclude` lists the options' own exclusions plus the nodes kept so far.
+  const trial = (exclude: string[]) => {
+    const own = new Set(options.exclude ?? []);
+    const kept = exclude.filter((n) => !own.has(n));
+    return weightOnly
+      ? quantize(bytes, { ...options, ranges, weightOnly: [...(options.weightOnly ?? []), ...kept], onProgress: undefined })
+      : quantize(bytes, { ...options, ranges, exclude, onProgress: undefined });
+  };
   const initial = await evaluate(best);
   const excluded: ExcludedNode[] = [];
   let current = initial;
@@ -108,7 +143,7 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
     const sensitivity: { node: string; op: string; alone: Evaluation; score: number }[] = [];
     for (let i = 0; i < nodes.length; i++) {
       const others = nodes.filter((_, j) => j !== i).map((n) => n.node);
-      const alone = await evaluate(await trial([...base, ...others]));
+      const alone = await evaluate(await quantize(bytes, { ...options, ranges, exclude: [...base, ...others], onProgress: undefined }));
       sensitivity.push({ node: nodes[i].node, op: nodes[i].op, alone, score: errorScore(alone, floatMetric) });
       options.onProgress?.({ stage: 'evaluate', done: i + 1, total: nodes.length });
     }
@@ -120,7 +155,7 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
       const before = current;
       current = await evaluate(q);
       best = q;
-      excluded.push({ node: s.node, op: s.op, alone: s.alone, after: current, reason: describe(s.alone, before, current, floatMetric) });
+      excluded.push({ node: s.node, op: s.op, keptAs: weightOnly ? 'weight-only' : 'float', alone: s.alone, after: current, reason: describe(s.alone, before, current, floatMetric) });
       if (current.met) break;
     }
   }

