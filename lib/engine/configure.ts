@@ -80,7 +80,8 @@ export async function configureSessions(r: ConfigureRequest): Promise<Configured
     const preference = options.backend ?? 'auto';
     const allowed = preference === 'auto' ? allBackends : planBackends(r.caps, preference, options.fallback ?? true).order;
     const fixedWorkers = typeof schedule.workers === 'number';
-    const candidates = listCandidates(r.caps, r.threads, batching && !fixedWorkers, tuneOptions, allowed);
+    const requested = preference === 'auto' ? [] : typeof preference === 'string' ? [preference] : [...preference];
+    const candidates = listCandidates(r.caps, r.threads, batching && !fixedWorkers, tuneOptions, allowed, requested);
     r.onProgress?.({ phase: 'compile', loaded: 0, total: r.bytes.byteLength });
     const outcome = await tune({ bytes: r.bytes, candidates, base: r.base, options: tuneOptions, scoreRows, objective, signal: r.signal });
     r.onProgress?.({ phase: 'compile', loaded: r.bytes.byteLength, total: r.bytes.byteLength, backend: outcome.config.backend });

@@ -7,7 +7,15 @@ import type { TuneCandidate, TuneOptions } from './types.js';
  * Configurations worth measuring on this device. wasm comes first: its
  * single-worker run is the numerics reference for all the others.
  */
-export function listCandidates(caps: Capabilities, threads: number, batching: boolean, options: TuneOptions, allowed: readonly BackendName[]): TuneCandidate[] {
+export function listCandidates(
+  caps: Capabilities,
+  threads: number,
+  batching: boolean,
+  options: TuneOptions,
+  allowed: readonly BackendName[],
+  /** Backends the caller named: a software WebGPU adapter is measured when asked for by name. */
+  requested: readonly BackendName[] = [],
+): TuneCandidate[] {
   const all = options.candidates === 'all';
   const list: TuneCandidate[] = [];
   const add = (c: Omit<TuneCandidate, 'label' | 'graphOptimizationLevel'> & { graphOptimizationLevel?: 'all' | 'basic' }) => {
@@ -15,7 +23,7 @@ export function listCandidates(caps: Capabilities, threads: number, batching: bo
     const label = `${c.backend}${c.workers > 1 ? ` ${c.workers} workers ×` : ''}${c.backend === 'webgl' ? '' : ` ${c.threads} thread${c.threads > 1 ? 's' : ''}`}${level === 'all' ? '' : ` (opt ${level})`}`;
     list.push({ ...c, graphOptimizationLevel: level, label });
   };
-  const usable = (b: BackendName) => allowed.includes(b) && assess(b, caps, all).available;
+  const usable = (b: BackendName) => allowed.includes(b) && assess(b, caps, all || requested.includes(b)).available;
 
   if (usable('wasm')) {
     add({ backend: 'wasm', threads, workers: 1 });
