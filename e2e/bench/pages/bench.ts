@@ -1,0 +1,770 @@
+/// <reference types="vite/client" />
+/**
+ * The benchmark page. The runner (e2e/bench/run.ts) opens it in each browser and calls
+ * `window.bench.<task>(arg)`; every task returns plain JSON with raw samples.
+ *
+ * Peers, on the same page, the same model bytes and the same inputs:
+ *   pageinfer  — the library from source: a module worker per model, inputs transferred.
+ *   ort-main   — raw onnxruntime-web (wasm entry) on the main thread: what people write without pageinfer.
+ *   ort-proxy  — raw onnxruntime-web with env.wasm.proxy = true: ORT's own worker. A second
+ *                instance of the same ORT module (loaded under another URL), since `proxy`
+ *                is fixed when ORT first initialises.
+ * All three run the same ORT build (ort.wasm.bundle.min.mjs → ort-wasm-simd-threaded.wasm)
+ * with the same thread count and graph optimization level.
+ */
+import * as pageinfer from '../../../lib/index.js';
+import * as ortMain from 'onnxruntime-web/wasm';
+import ortModuleUrl from 'onnxruntime-web/wasm?url';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { tfjsAvailable, tfjsRunner } from './tfjs-peer.js';
+import { tfjs } from 'virtual:bench-tfjs';
+import type {
+  BackendsResult,
+  BackendsTask,
+  CacheResult,
+  CacheTask,
+  Check,
+  ConcurrencyResult,
+  ConcurrencyRun,
+  ConcurrencyTask,
+  LatencySummary,
+  Manifest,
+  MemoryResult,
+  MemoryTask,
+  ModelKey,
+  ModelManifest,
+  PageInfo,
+  PeerBatchResult,
+  PeerLoad,
+  PeerName,
+  PeersOutput,
+  PeersResult,
+  PeersTask,
+  PrecisionRatio,
+  SustainedResult,
+  SustainedSlot,
+  SustainedTask,
+  Tolerance,
+} from '../types.js';
+
+type Ort = typeof ortMain;
+
+// ---- data ----------------------------------------------------------------
+
+let manifestP: Promise<Manifest> | null = null;
+const manifest = () => (manifestP ??= fetch('/bench-results/data/manifest.json', { cache: 'no-store' }).then((r) => r.json() as Promise<Manifest>));
+async function modelOf(key: ModelKey): Promise<ModelManifest> {
+  const m = (await manifest()).models[key];
+  if (!m) throw new Error(`model ${key} was not prepared`);
+  return m;
+}
+const f32Cache = new Map<string, Promise<Float32Array>>();
+function f32(url: string): Promise<Float32Array> {
+  let p = f32Cache.get(url);
+  if (!p) {
+    p = fetch(url).then(async (r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return new Float32Array(await r.arrayBuffer());
+    });
+    f32Cache.set(url, p);
+  }
+  return p;
+}
+async function bytesOf(url: string): Promise<Uint8Array> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+// ---- statistics and checks -----------------------------------------------
+
+const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+function quantile(xs: readonly number[], q: number): number {
+  if (!xs.length) return NaN;
+  const s = sorted(xs);
+  const rank = Math.ceil(q * s.length);
+  return s[Math.min(s.length, Math.max(1, rank)) - 1];
+}
+const median = (xs: readonly number[]) => {
+  if (!xs.length) return NaN;
+  const s = sorted(xs);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+function summarize(xs: readonly number[]): LatencySummary {
+  const s = sorted(xs);
+  return { n: s.length, p50: median(s), p95: quantile(s, 0.95), mean: s.reduce((a, b) => a + b, 0) / (s.length || 1), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
+}
+
+class Checker {
+  results = 0;
+  wrong = 0;
+  maxAbs = 0;
+  limit = 0;
+  vectors = 0;
+  agree = 0;
+  firstError = '';
+  constructor(
+    private readonly tol: Tolerance,
+    private readonly width: number,
+  ) {}
+
+  check(out: ArrayLike<number>, ref: ArrayLike<number>, outDims?: readonly number[]): boolean {
+    this.results++;
+    let refMax = 0;
+    for (let i = 0; i < ref.length; i++) refMax = Math.max(refMax, Math.abs(ref[i]));
+    const limit = this.tol.atol + this.tol.rtol * refMax;
+    this.limit = Math.max(this.limit, limit);
+    let worst = out.length === ref.length ? 0 : Infinity;
+    const n = Math.min(out.length, ref.length);
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(out[i] - ref[i]);
+      if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : Math.max(worst, d);
+    }
+    for (let v = 0; v + this.width <= n; v += this.width) {
+      this.vectors++;
+      let a = v;
+      let b = v;
+      for (let c = v + 1; c < v + this.width; c++) {
+        if (out[c] > out[a]) a = c;
+        if (ref[c] > ref[b]) b = c;
+      }
+      if (a === b) this.agree++;
+    }
+    this.maxAbs = Math.max(this.maxAbs, worst);
+    const ok = worst <= limit;
+    if (!ok) {
+      this.wrong++;
+      this.firstError ||= `max |Δ| ${worst} > ${limit.toExponential(2)} (length ${out.length} vs ${ref.length}${outDims ? `, dims ${outDims.join('×')}` : ''})`;
+    }
+    return ok;
+  }
+
+  result(): Check {
+    return { results: this.results, wrong: this.wrong, maxAbs: this.maxAbs, limit: this.limit, argmaxAgree: this.vectors ? this.agree / this.vectors : NaN };
+  }
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? `${e.name}${(e as { code?: string }).code ? ` ${(e as { code?: string }).code}` : ''}: ${e.message}` : String(e));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A new task (not a microtask, and without setTimeout's 4 ms clamp): rendering may happen before it. */
+const yieldTask = () =>
+  new Promise<void>((resolve) => {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => {
+      c.port1.close();
+      resolve();
+    };
+    c.port2.postMessage(null);
+  });
+const rotate = <T>(xs: readonly T[], k: number) => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+// ---- peers -----------------------------------------------------------------
+
+interface Output {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+interface Runner {
+  peer: PeerName;
+  /** `x` may be taken (transferred) by the runner: pass a copy. */
+  run(x: Float32Array, dims: number[]): Promise<Output>;
+  dispose(): Promise<void>;
+  model?: pageinfer.Model;
+}
+
+/**
+ * pageinfer's default session deadline is 30 s; on a busy small machine WebKitGTK can take longer to
+ * compile ORT's wasm and build a session. The benchmark waits 120 s, records the time, and the report
+ * flags sessions that would have missed the default deadline.
+ */
+const sessionTimeoutMs = 120_000;
+
+let ortProxy: Promise<Ort> | null = null;
+/** A second, independent instance of the same ORT module: its own env, so its own `proxy` setting. */
+function ortProxyModule(): Promise<Ort> {
+  ortProxy ??= import(/* @vite-ignore */ `${ortModuleUrl}${ortModuleUrl.includes('?') ? '&' : '?'}instance=proxy`) as Promise<Ort>;
+  return ortProxy;
+}
+
+async function ortRunner(peer: 'ort-main' | 'ort-proxy', man: ModelManifest, url: string, threads: number): Promise<Runner> {
+  const ort = peer === 'ort-main' ? ortMain : await ortProxyModule();
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = peer === 'ort-proxy';
+  // The same .wasm file pageinfer's worker loads (in a build, the second ORT instance is an unprocessed copy).
+  ort.env.wasm.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href };
+  ort.env.logLevel = 'error';
+  const bytes = await bytesOf(url);
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  return {
+    peer,
+    async run(x, dims) {
+      const out = await session.run({ [man.input]: new ort.Tensor('float32', x, dims) });
+      const t = out[man.output];
+      return { data: t.data as Float32Array, dims: t.dims };
+    },
+    dispose: () => session.release(),
+  };
+}
+
+async function pageinferRunner(man: ModelManifest, url: string, threads: number, load: pageinfer.LoadOptions = {}): Promise<Runner & { engine: pageinfer.Engine }> {
+  const engine = pageinfer.createEngine({ wasm: { threads }, cache: false, sessionTimeoutMs });
+  const model = await engine.load(url, { backend: 'wasm', fallback: false, ...load, schedule: { workers: 1, ...load.schedule } });
+  return {
+    peer: 'pageinfer',
+    engine,
+    model,
+    async run(x, dims) {
+      const out = await model.run({ [man.input]: { type: 'float32', data: x, dims } });
+      const t = out[man.output];
+      return { data: t.data as Float32Array, dims: t.dims };
+    },
+    dispose: () => engine.dispose(),
+  };
+}
+
+async function openPeer(peer: PeerName, man: ModelManifest, url: string, threads: number): Promise<Runner & { note?: string }> {
+  if (peer === 'tfjs-wasm' || peer === 'tfjs-webgl') {
+    const r = await tfjsRunner(peer, await bytesOf(url), threads);
+    return { peer, run: r.run, dispose: r.dispose, note: `TF.js ${tfjs?.version ?? '?'} on its ${r.backend} backend, ${threads} thread(s)` };
+  }
+  return peer === 'pageinfer' ? pageinferRunner(man, url, threads) : ortRunner(peer, man, url, threads);
+}
+
+/** TF.js takes part only where it runs the same network: the MNIST CNN in float. */
+const peerApplies = (peer: PeerName, model: ModelKey, variant: string) => !peer.startsWith('tfjs') || (model === 'mnist' && variant === 'f32');
+
+const outWidth = (man: ModelManifest, ref: { dims: number[] }) => ref.dims[ref.dims.length - 1] ?? man.samples.rowSize;
+
+/**
+ * Every variant of the model × every peer is loaded first, then, per batch size, all of them
+ * run in rounds in a rotating order, so that both comparisons — pageinfer against each peer,
+ * and int8 against f32 — are made between runs taken at the same time.
+ */
+async function peers(task: PeersTask): Promise<PeersOutput> {
+  const man = await modelOf(task.model);
+  const samples = await f32(man.samples.url);
+  const rowSize = man.samples.rowSize;
+  const results = new Map<string, PeersResult>();
+  interface Slot {
+    variant: string;
+    runner: Runner;
+  }
+  const slots: Slot[] = [];
+  const b1Check = async (variant: string, peer: PeerName, out: Output, res: PeersResult) => {
+    const b1 = man.refs[variant].batches.b1;
+    if (!b1) return;
+    const c = new Checker(man.tolerance.wasm, outWidth(man, b1));
+    if (!c.check(out.data, await f32(b1.url), out.dims)) res.errors.push(`${peer}: first result wrong: ${c.firstError}`);
+  };
+  for (const [k, variant] of task.variants.entries()) {
+    const v = man.variants[variant];
+    if (!v) throw new Error(`no variant ${variant} of ${task.model}`);
+    const res: PeersResult = { model: task.model, variant, threads: task.threads, loads: [], batches: [], errors: [] };
+    results.set(variant, res);
+    const here = task.peers.filter((p) => peerApplies(p, task.model, variant));
+    for (const [order, peer] of rotate(here, k).entries()) {
+      const t0 = performance.now();
+      try {
+        const r = await openPeer(peer, man, v.url, task.threads);
+        const loadMs = performance.now() - t0;
+        const t1 = performance.now();
+        const out = await r.run(samples.slice(0, rowSize), [1, ...man.rowDims]);
+        const firstRunMs = performance.now() - t1;
+        await b1Check(variant, peer, out, res);
+        const info = r.model?.info;
+        res.loads.push({
+          peer,
+          order,
+          loadMs,
+          firstRunMs,
+          note: r.note,
+          info: info && { backend: info.backend, threads: info.threads, workers: info.schedule.workers, reason: info.reason, createMs: info.timings.createMs },
+        });
+        slots.push({ variant, runner: r });
+      } catch (e) {
+        res.loads.push({ peer, order, loadMs: performance.now() - t0, firstRunMs: NaN, error: errorText(e) });
+        res.errors.push(`${peer}: load failed: ${errorText(e)}`);
+      }
+    }
+  }
+  const precision: PrecisionRatio[] = [];
+  try {
+    for (const batch of task.batches) {
+      const dims = [batch, ...man.rowDims];
+      const input = samples.subarray(0, batch * rowSize);
+      const live = slots.filter((s) => man.refs[s.variant].batches[`b${batch}`]);
+      const refs = new Map<string, Float32Array>();
+      for (const s of live) refs.set(s.variant, await f32(man.refs[s.variant].batches[`b${batch}`].url));
+      const checkers = new Map(live.map((s) => [s, new Checker(man.tolerance.wasm, outWidth(man, man.refs[s.variant].batches[`b${batch}`]))]));
+      const runOnce = async (s: Slot) => {
+        const x = input.slice();
+        const t0 = performance.now();
+        const out = await s.runner.run(x, dims);
+        const dt = performance.now() - t0;
+        checkers.get(s)!.check(out.data, refs.get(s.variant)!, out.dims);
+        return dt;
+      };
+      // Warm-up: 2 runs each (1 when a run is slow); the faster one estimates the cost of a run.
+      let total = 0;
+      for (const s of live) {
+        let best = Infinity;
+        for (let i = 0; i < 2 && !(i === 1 && best > 250); i++) best = Math.min(best, await runOnce(s));
+        total += best;
+      }
+      const rounds = task.rounds;
+      const iters = Math.max(task.minIters, Math.min(task.maxIters, Math.floor(task.budgetMs / (rounds * Math.max(total, 0.05)))));
+      for (const s of live) s.runner.model?.resetStats();
+      const perRound = new Map<Slot, number[][]>(live.map((s) => [s, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const s of rotate(live, round)) {
+          const times: number[] = [];
+          for (let i = 0; i < iters; i++) times.push(await runOnce(s));
+          perRound.get(s)!.push(times);
+        }
+      }
+      const slotOf = (variant: string, peer: PeerName) => live.find((s) => s.variant === variant && s.runner.peer === peer);
+      for (const variant of task.variants) {
+        const res = results.get(variant)!;
+        const mine = live.filter((s) => s.variant === variant);
+        if (!mine.length) {
+          if (!man.refs[variant]?.batches[`b${batch}`]) res.errors.push(`no reference for batch ${batch}`);
+          continue;
+        }
+        const out: PeerBatchResult = { batch, itersPerRound: iters, samples: {}, summary: {}, throughput: {}, check: {}, ratios: {} };
+        for (const s of mine) {
+          const all = perRound.get(s)!.flat();
+          const p = s.runner.peer;
+          out.samples[p] = all.map((x) => Math.round(x * 1000) / 1000);
+          out.summary[p] = summarize(all);
+          out.throughput[p] = (batch * 1000) / median(all);
+          const c = checkers.get(s)!;
+          out.check[p] = c.result();
+          if (c.wrong) res.errors.push(`${p} b${batch}: ${c.wrong} wrong results: ${c.firstError}`);
+        }
+        const pi = slotOf(variant, 'pageinfer');
+        if (pi) {
+          for (const s of mine) {
+            if (s === pi) continue;
+            const ratios = perRound.get(pi)!.map((m, r) => median(m) / median(perRound.get(s)![r]));
+            out.ratios[`pageinfer/${s.runner.peer}`] = { perRound: ratios, median: median(ratios) };
+          }
+          const st = pi.runner.model!.stats();
+          out.pageinferStats = { queueMs: st.queueMs.p50, transferInMs: st.transferInMs.p50, computeMs: st.computeMs.p50, transferOutMs: st.transferOutMs.p50, totalMs: st.totalMs.p50 };
+        }
+        res.batches.push(out);
+        // int8 against f32, peer by peer, round by round.
+        if (man.variants[variant].precision === 'int8') {
+          const f32Key = task.variants.find((x) => man.variants[x]?.precision === 'f32');
+          for (const s of mine) {
+            const base = f32Key && slotOf(f32Key, s.runner.peer);
+            if (!base) continue;
+            const ratios = perRound.get(base)!.map((m, r) => median(m) / median(perRound.get(s)![r]));
+            precision.push({ model: task.model, variant, batch, peer: s.runner.peer, perRound: ratios, median: median(ratios) });
+          }
+        }
+      }
+    }
+  } finally {
+    for (const s of slots) await s.runner.dispose().catch(() => undefined);
+  }
+  return { results: task.variants.map((v) => results.get(v)!).filter(Boolean), precision };
+}
+
+// ---- concurrency: sequential vs streaming vs hybrid, 1 vs 2 workers --------
+
+async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyResult> {
+  const man = await modelOf(task.model);
+  const v = man.variants[task.variant];
+  const samples = await f32(man.samples.url);
+  const single = man.refs[task.variant].single;
+  if (!single) throw new Error(`no per-sample references for ${task.model}/${task.variant}`);
+  const singleRef = await f32(single.url);
+  const outRow = singleRef.length / man.samples.count;
+  const rowSize = man.samples.rowSize;
+  const result: ConcurrencyResult = { model: task.model, variant: task.variant, requests: task.requests, maxBatch: task.maxBatch, maxDelayMs: task.maxDelayMs, configs: [], runs: [], summary: {}, ratios: {}, errors: [] };
+  const engine = pageinfer.createEngine({ wasm: { threads: 1 }, cache: false, sessionTimeoutMs });
+  const models = new Map<string, pageinfer.Model>();
+  const checkers = new Map<string, Checker>();
+  try {
+    for (const c of task.configs) {
+      const t0 = performance.now();
+      try {
+        // Configs that differ only in how requests are sent (sequential vs streaming) share one loaded model.
+        const twin = task.configs.find((o) => o !== c && models.has(o.name) && o.mode === c.mode && o.workers === c.workers);
+        const m = twin
+          ? models.get(twin.name)!
+          : await engine.load(v.url, { backend: 'wasm', fallback: false, schedule: { mode: c.mode, workers: c.workers, maxBatch: task.maxBatch, maxDelayMs: task.maxDelayMs } });
+        models.set(c.name, m);
+        checkers.set(c.name, new Checker(man.tolerance.wasm, outRow));
+        result.configs.push({ ...c, schedule: m.info.schedule, loadMs: twin ? undefined : performance.now() - t0 });
+      } catch (e) {
+        result.configs.push({ ...c, error: errorText(e) });
+        result.errors.push(`${c.name}: ${errorText(e)}`);
+      }
+    }
+    const burst = async (name: string, sequential: boolean): Promise<ConcurrencyRun> => {
+      const m = models.get(name)!;
+      const chk = checkers.get(name)!;
+      m.resetStats();
+      const inputs = Array.from({ length: task.requests }, (_, i) => samples.slice((i % man.samples.count) * rowSize, ((i % man.samples.count) + 1) * rowSize));
+      const latencies: number[] = new Array(task.requests);
+      const one = async (i: number) => {
+        const t0 = performance.now();
+        const out = await m.run({ [man.input]: { type: 'float32', data: inputs[i], dims: [1, ...man.rowDims] } });
+        latencies[i] = performance.now() - t0;
+        return out[man.output].data as Float32Array;
+      };
+      const start = performance.now();
+      const outs: Float32Array[] = [];
+      if (sequential) for (let i = 0; i < task.requests; i++) outs.push(await one(i));
+      else outs.push(...(await Promise.all(inputs.map((_, i) => one(i)))));
+      const wallMs = performance.now() - start;
+      outs.forEach((o, i) => {
+        const j = i % man.samples.count;
+        chk.check(o, singleRef.subarray(j * outRow, (j + 1) * outRow));
+      });
+      const st = m.stats();
+      return { config: name, wallMs, throughput: (task.requests * 1000) / wallMs, latencies: latencies.map((x) => Math.round(x * 1000) / 1000), meanBatchSize: st.meanBatchSize, computeP50: st.computeMs.p50 };
+    };
+    const live = task.configs.filter((c) => models.has(c.name));
+    for (const c of live) await burst(c.name, c.sequential); // warm-up
+    const started = performance.now();
+    for (let round = 0; round < task.rounds; round++) {
+      if (round > 0 && performance.now() - started > task.budgetMs) break;
+      for (const c of rotate(live, round)) result.runs.push({ ...(await burst(c.name, c.sequential)), config: c.name });
+    }
+    for (const c of live) {
+      const runs = result.runs.filter((r) => r.config === c.name);
+      const lat = runs.flatMap((r) => r.latencies);
+      result.summary[c.name] = {
+        throughput: median(runs.map((r) => r.throughput)),
+        p50: quantile(lat, 0.5),
+        p95: quantile(lat, 0.95),
+        meanBatchSize: median(runs.map((r) => r.meanBatchSize)),
+        computeP50: median(runs.map((r) => r.computeP50)),
+        check: checkers.get(c.name)!.result(),
+      };
+      if (checkers.get(c.name)!.wrong) result.errors.push(`${c.name}: ${checkers.get(c.name)!.wrong} wrong results: ${checkers.get(c.name)!.firstError}`);
+    }
+    const rounds = Math.max(0, ...live.map((c) => result.runs.filter((r) => r.config === c.name).length));
+    const thr = (name: string, k: number) => result.runs.filter((r) => r.config === name)[k]?.throughput;
+    const pair = (a: string, b: string) => {
+      if (!models.has(a) || !models.has(b)) return;
+      const per: number[] = [];
+      for (let k = 0; k < rounds; k++) {
+        const x = thr(a, k);
+        const y = thr(b, k);
+        if (x && y) per.push(x / y);
+      }
+      result.ratios[`${a}/${b}`] = { perRound: per, median: median(per) };
+    };
+    for (const c of live) if (c.name !== 'sequential') pair(c.name, 'sequential');
+    pair('streaming-2w', 'streaming');
+    pair('hybrid-2w', 'hybrid');
+    pair('hybrid', 'streaming');
+  } finally {
+    await engine.dispose();
+  }
+  return result;
+}
+
+// ---- sustained inference: long tasks and dropped frames ---------------------
+
+const longTaskSupported = typeof PerformanceObserver !== 'undefined' && (PerformanceObserver.supportedEntryTypes ?? []).includes('longtask');
+
+interface Recorder {
+  stop(): { frames: number[]; longTasks: number[]; gaps: number[] };
+}
+
+function record(): Recorder {
+  const frames: number[] = [];
+  const longTasks: number[] = [];
+  const gaps: number[] = [];
+  let running = true;
+  const spinner = document.getElementById('spinner')!;
+  const tick = (t: number) => {
+    frames.push(t);
+    spinner.style.transform = `translateX(${(t / 4) % 300}px) rotate(${(t / 8) % 360}deg)`;
+    if (running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  let obs: PerformanceObserver | null = null;
+  if (longTaskSupported) {
+    obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longTasks.push(e.duration);
+    });
+    obs.observe({ type: 'longtask' });
+  }
+  // A 10 ms heartbeat: any gap well past 10 ms is the main thread being busy (every browser).
+  let last = performance.now();
+  const beat = setInterval(() => {
+    const now = performance.now();
+    gaps.push(now - last);
+    last = now;
+  }, 10);
+  return {
+    stop() {
+      running = false;
+      clearInterval(beat);
+      if (obs) {
+        for (const e of obs.takeRecords()) longTasks.push(e.duration);
+        obs.disconnect();
+      }
+      return { frames, longTasks, gaps };
+    },
+  };
+}
+
+async function sustained(task: SustainedTask): Promise<SustainedResult> {
+  const man = await modelOf(task.model);
+  const v = man.variants[task.variant];
+  const samples = await f32(man.samples.url);
+  const refInfo = man.refs[task.variant].batches[`b${task.batch}`];
+  const ref = await f32(refInfo.url);
+  const input = samples.subarray(0, task.batch * man.samples.rowSize);
+  const dims = [task.batch, ...man.rowDims];
+  const result: SustainedResult = { model: task.model, variant: task.variant, batch: task.batch, frameIntervalMs: NaN, longTaskSupported, slots: [], check: {}, errors: [] };
+  const runners: Runner[] = [];
+  for (const p of task.peers) {
+    try {
+      const r = await openPeer(p, man, v.url, task.threads);
+      await r.run(input.slice(), dims);
+      runners.push(r);
+    } catch (e) {
+      result.errors.push(`${p}: ${errorText(e)}`);
+    }
+  }
+  const checkers = new Map(runners.map((r) => [r.peer, new Checker(man.tolerance.wasm, outWidth(man, refInfo))]));
+  type Who = Runner | 'idle';
+  const order: Who[] = ['idle', ...runners];
+  const raw: Array<{ who: Who; round: number; durationMs: number; inferences: number; rec: ReturnType<Recorder['stop']> }> = [];
+  try {
+    // Let the page settle after the loads (GC, worker start-up), then one unrecorded idle slot.
+    await sleep(500);
+    record().stop();
+    await sleep(Math.min(1000, task.slotMs));
+    for (let round = 0; round < task.rounds; round++) {
+      for (const who of rotate(order, round)) {
+        const rec = record();
+        const t0 = performance.now();
+        let n = 0;
+        if (who === 'idle') await sleep(task.slotMs);
+        else {
+          // Back to back, but a polite loop: it yields a task between runs, as an app would,
+          // so the page can render whenever inference leaves the main thread free.
+          while (performance.now() - t0 < task.slotMs) {
+            const out = await who.run(input.slice(), dims);
+            n++;
+            checkers.get(who.peer)!.check(out.data, ref, out.dims);
+            await yieldTask();
+          }
+        }
+        const durationMs = performance.now() - t0;
+        await new Promise((r) => requestAnimationFrame(() => r(null))); // the frame after the last run counts too
+        raw.push({ who, round, durationMs, inferences: n, rec: rec.stop() });
+        await sleep(150);
+      }
+    }
+  } finally {
+    for (const r of runners) await r.dispose().catch(() => undefined);
+  }
+  const idleDeltas = raw.filter((s) => s.who === 'idle').flatMap((s) => s.rec.frames.slice(1).map((t, i) => t - s.rec.frames[i]));
+  const interval = median(idleDeltas) || 1000 / 60;
+  result.frameIntervalMs = interval;
+  for (const s of raw) {
+    const deltas = s.rec.frames.slice(1).map((t, i) => t - s.rec.frames[i]);
+    const dropped = deltas.reduce((n, d) => n + Math.max(0, Math.round(d / interval) - 1), 0);
+    const stalls = s.rec.gaps.filter((g) => g > 50);
+    const slot: SustainedSlot = {
+      who: s.who === 'idle' ? 'idle' : s.who.peer,
+      round: s.round,
+      durationMs: s.durationMs,
+      inferences: s.inferences,
+      frames: s.rec.frames.length,
+      droppedFrames: dropped,
+      maxFrameGapMs: Math.max(0, ...deltas),
+      longTasks: longTaskSupported ? s.rec.longTasks.length : null,
+      longTaskMs: longTaskSupported ? s.rec.longTasks.reduce((a, b) => a + b, 0) : null,
+      stalls: stalls.length,
+      stallMs: stalls.reduce((a, b) => a + b, 0),
+    };
+    result.slots.push(slot);
+  }
+  for (const [p, c] of checkers) {
+    result.check[p] = c.result();
+    if (c.wrong) result.errors.push(`${p}: ${c.wrong} wrong results: ${c.firstError}`);
+  }
+  return result;
+}
+
+// ---- memory ------------------------------------------------------------------
+
+interface UAMemory {
+  bytes: number;
+  breakdown: Array<{ bytes: number; types: string[]; attribution: Array<{ scope: string }> }>;
+}
+
+async function measure(): Promise<{ uaBytes: number | null; breakdown: Record<string, number>; jsHeapBytes: number | null; api: string }> {
+  const perf = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<UAMemory>; memory?: { usedJSHeapSize: number } };
+  const jsHeapBytes = perf.memory?.usedJSHeapSize ?? null;
+  if (!perf.measureUserAgentSpecificMemory || !crossOriginIsolated) return { uaBytes: null, breakdown: {}, jsHeapBytes, api: jsHeapBytes === null ? 'none' : 'performance.memory' };
+  // Eager with --enable-blink-features=ForceEagerMeasureMemory; otherwise it can wait for a GC for many seconds.
+  const m = await Promise.race([perf.measureUserAgentSpecificMemory(), sleep(20_000).then(() => null)]);
+  if (!m) return { uaBytes: null, breakdown: {}, jsHeapBytes, api: 'measureUserAgentSpecificMemory timed out (20 s)' };
+  const breakdown: Record<string, number> = {};
+  for (const b of m.breakdown) {
+    const scope = b.attribution.map((a) => a.scope).join('+') || 'shared';
+    const key = `${scope}${b.types.length ? ` (${b.types.join('+')})` : ''}`;
+    breakdown[key] = (breakdown[key] ?? 0) + b.bytes;
+  }
+  return { uaBytes: m.bytes, breakdown, jsHeapBytes, api: 'measureUserAgentSpecificMemory' };
+}
+
+async function memory(task: MemoryTask): Promise<MemoryResult> {
+  const man = await modelOf(task.model);
+  const v = man.variants[task.variant];
+  const samples = await f32(man.samples.url);
+  const base = { model: task.model, variant: task.variant, peer: task.peer };
+  let runner: Runner | null = null;
+  try {
+    if (task.peer !== 'baseline') {
+      runner = await openPeer(task.peer, man, v.url, task.threads);
+      const input = samples.subarray(0, task.batch * man.samples.rowSize);
+      for (let i = 0; i < task.runs; i++) await runner.run(input.slice(), [task.batch, ...man.rowDims]);
+    }
+    return { ...base, ...(await measure()) };
+  } catch (e) {
+    return { ...base, uaBytes: null, breakdown: {}, jsHeapBytes: null, api: 'error', error: errorText(e) };
+  } finally {
+    await runner?.dispose().catch(() => undefined);
+  }
+}
+
+// ---- cache: cold (throttled network) vs warm (IndexedDB) ---------------------
+
+async function cache(task: CacheTask): Promise<CacheResult> {
+  const man = await modelOf(task.model);
+  const samples = await f32(man.samples.url);
+  const refInfo = man.refs[task.variant].batches.b1;
+  const ref = await f32(refInfo.url);
+  const engine = pageinfer.createEngine({ wasm: { threads: task.threads }, sessionTimeoutMs });
+  const phases = new Set<string>();
+  const warnings: string[] = [];
+  engine.addEventListener('warning', (e) => warnings.push(`${(e as CustomEvent<pageinfer.WarningDetail>).detail.code}: ${(e as CustomEvent<pageinfer.WarningDetail>).detail.message}`));
+  try {
+    if (task.phase === 'cold') await engine.cache.clear();
+    const t0 = performance.now();
+    const model = await engine.load(task.url, { backend: 'wasm', fallback: false, onProgress: (p) => phases.add(p.phase) });
+    const t1 = performance.now();
+    const out = await model.run({ [man.input]: { type: 'float32', data: samples.slice(0, man.samples.rowSize), dims: [1, ...man.rowDims] } });
+    const t2 = performance.now();
+    const c = new Checker(man.tolerance.wasm, outWidth(man, refInfo));
+    const correct = c.check(out[man.output].data as Float32Array, ref);
+    const entries = (await engine.cache.list()).length;
+    return {
+      phase: task.phase,
+      firstResultMs: t2 - t0,
+      loadMs: t1 - t0,
+      downloadMs: model.info.timings.downloadMs,
+      createMs: model.info.timings.createMs,
+      runMs: t2 - t1,
+      progressPhases: [...phases],
+      correct,
+      cacheEntries: entries,
+      warnings,
+    };
+  } catch (e) {
+    return { phase: task.phase, firstResultMs: NaN, loadMs: NaN, downloadMs: NaN, createMs: NaN, runMs: NaN, progressPhases: [...phases], correct: false, cacheEntries: 0, warnings, error: errorText(e) };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+// ---- other backends (pageinfer only) ------------------------------------------
+
+async function backends(task: BackendsTask): Promise<BackendsResult> {
+  const man = await modelOf(task.model);
+  const v = man.variants[task.variant];
+  const samples = await f32(man.samples.url);
+  const refInfo = man.refs[task.variant].batches[`b${task.batch}`];
+  const ref = await f32(refInfo.url);
+  const engine = pageinfer.createEngine({ wasm: { threads: task.threads }, cache: false, sessionTimeoutMs });
+  const result: BackendsResult = { model: task.model, variant: task.variant, requested: task.backend, backend: null, batch: task.batch, loadMs: NaN, samples: [], summary: null, check: null };
+  try {
+    if (task.backend === 'webgpu') {
+      const caps = await engine.capabilities();
+      const a = caps.webgpu.adapter;
+      result.adapter = a ? `${a.vendor} ${a.architecture} ${a.device} ${a.description}`.trim() + (caps.webgpu.isFallbackAdapter ? ' (fallback adapter)' : '') : caps.webgpu.why;
+    } else if (task.backend === 'webgl') {
+      const caps = await engine.capabilities();
+      result.adapter = caps.webgl2.renderer || caps.webgl2.why;
+    }
+    const t0 = performance.now();
+    const model = await engine.load(v.url, {
+      backend: task.backend,
+      fallback: false,
+      freeDimensionOverrides: task.backend === 'webgl' && man.batchDim ? { [man.batchDim]: task.batch } : undefined,
+    });
+    result.loadMs = performance.now() - t0;
+    result.backend = model.info.backend;
+    const tol = task.backend === 'wasm' ? man.tolerance.wasm : man.tolerance.gpu;
+    const c = new Checker(tol, outWidth(man, refInfo));
+    const input = samples.subarray(0, task.batch * man.samples.rowSize);
+    const dims = [task.batch, ...man.rowDims];
+    const started = performance.now();
+    for (let i = 0; i < task.iters + 1; i++) {
+      if (i > 1 && performance.now() - started > task.budgetMs) break;
+      const x = input.slice();
+      const t1 = performance.now();
+      const out = await model.run({ [man.input]: { type: 'float32', data: x, dims } });
+      const dt = performance.now() - t1;
+      if (i > 0) result.samples.push(Math.round(dt * 1000) / 1000); // the first run warms up
+      c.check(out[man.output].data as Float32Array, ref, out[man.output].dims);
+    }
+    result.summary = summarize(result.samples);
+    result.check = c.result();
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    result.error = { code: err?.code ?? (e instanceof Error ? e.name : 'ERROR'), message: err?.message ?? String(e) };
+  } finally {
+    await engine.dispose();
+  }
+  return result;
+}
+
+// ---- info ------------------------------------------------------------------------
+
+async function info(): Promise<PageInfo> {
+  const engine = pageinfer.createEngine();
+  try {
+    const caps = await engine.capabilities();
+    const perf = performance as Performance & { measureUserAgentSpecificMemory?: unknown };
+    return {
+      userAgent: navigator.userAgent,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      crossOriginIsolated,
+      sharedArrayBuffer: typeof SharedArrayBuffer !== 'undefined',
+      ortVersion: ortMain.env.versions.web ?? ortMain.env.versions.common,
+      capabilities: caps,
+      longTaskSupported,
+      tfjs: tfjsAvailable() ? tfjs!.version : null,
+      measureMemory: typeof perf.measureUserAgentSpecificMemory === 'function' && crossOriginIsolated,
+      deviceMemory: (navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? null,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+const bench = { info, peers, concurrency, sustained, memory, cache, backends };
+declare global {
+  interface Window {
+    bench: typeof bench;
+    benchReady: boolean;
+  }
+}
+window.bench = bench;
+window.benchReady = true;
+document.getElementById('status')!.textContent = 'ready';

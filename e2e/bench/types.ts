@@ -1,0 +1,316 @@
+/**
+ * Types shared by the bench runner (Node) and the bench page (browser): the
+ * data manifest, the tasks the runner asks the page for, and what they return.
+ * Pure types, no code.
+ */
+
+export type ModelKey = 'mlp' | 'mnist' | 'ppocr';
+/** tfjs-*: TF.js running the MNIST CNN's float weights (only that model and precision); see pages/tfjs-peer.ts. */
+export type PeerName = 'pageinfer' | 'ort-main' | 'ort-proxy' | 'tfjs-wasm' | 'tfjs-webgl';
+export type Backend = 'wasm' | 'webgpu' | 'webgl';
+
+/** A float32 little-endian binary served by Vite, and its dims. */
+export interface DataRef {
+  url: string;
+  dims: number[];
+}
+
+export interface VariantInfo {
+  key: string;
+  precision: 'f32' | 'int8';
+  /** Human-readable: 'f32', 'QDQ', 'dynamic (MatMulInteger)', 'QOperator (QLinearConv)'… */
+  format: string;
+  /** Where the bytes came from (a built model, a fixture, or quantized here). */
+  source: string;
+  url: string;
+  path: string;
+  bytes: number;
+  sha256: string;
+  ops: Record<string, number>;
+}
+
+export interface ModelManifest {
+  key: ModelKey;
+  label: string;
+  input: string;
+  output: string;
+  /** Symbolic batch dim name (for WebGL's static shapes), if the model has one. */
+  batchDim: string | null;
+  /** Dims of one sample without the batch dim. */
+  rowDims: number[];
+  samples: { url: string; count: number; rowSize: number; labels: Array<string | number> };
+  variants: Record<string, VariantInfo>;
+  /** Reference outputs computed in Node (onnxruntime-web wasm, 1 thread), per variant: `b<N>` = the first N samples as one batch; `single` = each sample alone. */
+  refs: Record<string, { batches: Record<string, DataRef>; single?: DataRef }>;
+  /** A result is right when max|out - ref| ≤ atol + rtol·max|ref|. */
+  tolerance: { wasm: Tolerance; gpu: Tolerance };
+  /** How the Node reference itself was checked against an independent one. */
+  referenceChecks: string[];
+}
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+export interface Manifest {
+  createdAt: string;
+  ortVersion: string;
+  models: Partial<Record<ModelKey, ModelManifest>>;
+}
+
+/** Correctness of a set of results against the reference. */
+export interface Check {
+  results: number;
+  wrong: number;
+  /** Worst max-abs difference seen, and the tolerance it was held to. */
+  maxAbs: number;
+  limit: number;
+  /** Share of output vectors whose argmax equals the reference's (class / CTC frame agreement). */
+  argmaxAgree: number;
+}
+
+export interface LatencySummary {
+  n: number;
+  p50: number;
+  p95: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+// ---- tasks ---------------------------------------------------------------
+
+export interface PeersTask {
+  model: ModelKey;
+  /** Measured one after the other in the same page (ORT's wasm is compiled once per page; pageinfer starts a worker per model). */
+  variants: string[];
+  batches: number[];
+  peers: PeerName[];
+  threads: number;
+  rounds: number;
+  minIters: number;
+  maxIters: number;
+  /** Time budget per batch size, split between every (variant, peer) and rounds. */
+  budgetMs: number;
+}
+
+/** f32 p50 / int8 p50 of one peer, per round (both measured in the same round), then the median. */
+export interface PrecisionRatio {
+  model: ModelKey;
+  variant: string;
+  batch: number;
+  peer: PeerName;
+  perRound: number[];
+  median: number;
+}
+
+export interface PeersOutput {
+  results: PeersResult[];
+  precision: PrecisionRatio[];
+}
+
+export interface PeerLoad {
+  peer: PeerName;
+  /** Position in this variant's load order (the order rotates from variant to variant). */
+  order: number;
+  /** fetch + session creation (+ worker start for pageinfer / proxy). */
+  loadMs: number;
+  /** The first inference (batch 1) after load. */
+  firstRunMs: number;
+  error?: string;
+  /** pageinfer only: model.info essentials. */
+  info?: { backend: string; threads: number; workers: number; reason: string; createMs: number };
+  /** TF.js peers: the backend TF.js reports, and its version. */
+  note?: string;
+}
+
+export interface PeerBatchResult {
+  batch: number;
+  itersPerRound: number;
+  /** Raw per-call latencies (ms), per peer, in run order; round boundaries every itersPerRound. */
+  samples: Partial<Record<PeerName, number[]>>;
+  summary: Partial<Record<PeerName, LatencySummary>>;
+  /** Rows per second at this batch (batch / p50). */
+  throughput: Partial<Record<PeerName, number>>;
+  check: Partial<Record<PeerName, Check>>;
+  /** pageinfer / peer p50, per round, then the median of those. */
+  ratios: Record<string, { perRound: number[]; median: number }>;
+  /** pageinfer's own split (model.stats()) over the timed runs. */
+  pageinferStats?: { queueMs: number; transferInMs: number; computeMs: number; transferOutMs: number; totalMs: number };
+}
+
+export interface PeersResult {
+  model: ModelKey;
+  variant: string;
+  threads: number;
+  loads: PeerLoad[];
+  batches: PeerBatchResult[];
+  errors: string[];
+}
+
+export interface ConcurrencyConfig {
+  name: string;
+  mode: 'streaming' | 'hybrid';
+  workers: number;
+  /** Await each request before sending the next (the "sequential" baseline). */
+  sequential: boolean;
+}
+
+export interface ConcurrencyTask {
+  model: ModelKey;
+  variant: string;
+  requests: number;
+  rounds: number;
+  maxBatch: number;
+  maxDelayMs: number;
+  configs: ConcurrencyConfig[];
+  budgetMs: number;
+}
+
+export interface ConcurrencyRun {
+  config: string;
+  /** Burst wall time: first submit to last result. */
+  wallMs: number;
+  throughput: number;
+  latencies: number[];
+  meanBatchSize: number;
+  computeP50: number;
+}
+
+export interface ConcurrencyResult {
+  model: ModelKey;
+  variant: string;
+  requests: number;
+  maxBatch: number;
+  maxDelayMs: number;
+  configs: Array<ConcurrencyConfig & { schedule?: unknown; loadMs?: number; error?: string }>;
+  runs: ConcurrencyRun[];
+  summary: Record<string, { throughput: number; p50: number; p95: number; meanBatchSize: number; computeP50: number; check: Check }>;
+  /** Per round, throughput of config / throughput of 'sequential' (and 2 workers / 1 worker), then medians. */
+  ratios: Record<string, { perRound: number[]; median: number }>;
+  errors: string[];
+}
+
+export interface SustainedTask {
+  model: ModelKey;
+  variant: string;
+  batch: number;
+  threads: number;
+  peers: PeerName[];
+  slotMs: number;
+  rounds: number;
+}
+
+export interface SustainedSlot {
+  who: PeerName | 'idle';
+  round: number;
+  durationMs: number;
+  inferences: number;
+  frames: number;
+  droppedFrames: number;
+  /** Longest gap between animation frames. */
+  maxFrameGapMs: number;
+  /** PerformanceObserver 'longtask' entries (null where the browser has no such entry type). */
+  longTasks: number | null;
+  longTaskMs: number | null;
+  /** Main-thread stalls seen by a 10 ms heartbeat: gaps over 50 ms (works in every browser). */
+  stalls: number;
+  stallMs: number;
+}
+
+export interface SustainedResult {
+  model: ModelKey;
+  variant: string;
+  batch: number;
+  frameIntervalMs: number;
+  longTaskSupported: boolean;
+  slots: SustainedSlot[];
+  check: Partial<Record<PeerName, Check>>;
+  errors: string[];
+}
+
+export interface MemoryTask {
+  model: ModelKey;
+  variant: string;
+  batch: number;
+  threads: number;
+  peer: PeerName | 'baseline';
+  runs: number;
+}
+
+export interface MemoryResult {
+  model: ModelKey;
+  variant: string;
+  peer: PeerName | 'baseline';
+  /** performance.measureUserAgentSpecificMemory(): page + its workers, bytes (null where unsupported). */
+  uaBytes: number | null;
+  breakdown: Record<string, number>;
+  /** performance.memory.usedJSHeapSize (Chromium, main thread only). */
+  jsHeapBytes: number | null;
+  api: string;
+  error?: string;
+}
+
+export interface CacheTask {
+  url: string;
+  model: ModelKey;
+  variant: string;
+  threads: number;
+  phase: 'cold' | 'warm';
+}
+
+export interface CacheResult {
+  phase: 'cold' | 'warm';
+  /** engine.load() start to the first result in hand. */
+  firstResultMs: number;
+  loadMs: number;
+  downloadMs: number;
+  createMs: number;
+  runMs: number;
+  progressPhases: string[];
+  correct: boolean;
+  cacheEntries: number;
+  /** The engine's warning events (e.g. CACHE_UNAVAILABLE). */
+  warnings: string[];
+  error?: string;
+}
+
+export interface BackendsTask {
+  model: ModelKey;
+  variant: string;
+  backend: Backend;
+  batch: number;
+  iters: number;
+  budgetMs: number;
+  threads: number;
+}
+
+export interface BackendsResult {
+  model: ModelKey;
+  variant: string;
+  requested: Backend;
+  /** The backend pageinfer really ran (fallback disabled: the requested one, or an error). */
+  backend: string | null;
+  batch: number;
+  loadMs: number;
+  samples: number[];
+  summary: LatencySummary | null;
+  check: Check | null;
+  error?: { code: string; message: string };
+  adapter?: string;
+}
+
+export interface PageInfo {
+  userAgent: string;
+  hardwareConcurrency: number;
+  crossOriginIsolated: boolean;
+  sharedArrayBuffer: boolean;
+  ortVersion: string;
+  capabilities: unknown;
+  longTaskSupported: boolean;
+  /** TF.js version when the optional TF.js peer is installed, else null. */
+  tfjs: string | null;
+  measureMemory: boolean;
+  deviceMemory: number | null;
+}
