@@ -20,7 +20,7 @@ import { progressBar } from './progress.js';
 
 export const usage = `Usage:
   pageinfer quantize <in.onnx> <out.onnx> [options]
-      --mode dynamic|static        default dynamic
+      --mode dynamic|static|weight-only   default dynamic
       --format qdq|qoperator       static only, default qdq
       --calibration <dir|file>     static: sample inputs (.json or .npy, or a folder of them)
       --method minmax|percentile|entropy   calibration method, default minmax
@@ -118,7 +118,7 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
   const bar = progressBar();
   const sparsity = number('prune', v.prune);
   if (sparsity !== undefined) bytes = (await prune(bytes, { sparsity })).bytes;
-  const mode = oneOf('mode', v.mode, ['dynamic', 'static'] as const) ?? 'dynamic';
+  const mode = oneOf('mode', v.mode, ['dynamic', 'static', 'weight-only'] as const) ?? 'dynamic';
   const calibration = v.calibration ? await feedsFor(v.calibration, bytes) : undefined;
   if (mode === 'static' && !calibration) throw new UsageError('--mode static needs --calibration <dir|file>');
   const opts: QuantizeOptions = {

@@ -9,7 +9,7 @@ export interface ModelDescription extends ModelSummary {
   /** Bytes of constant tensors (initializers and Constant nodes) per element type. */
   weightBytes: Record<string, number>;
   quantized: boolean;
-  /** 'dynamic', 'qoperator', 'qdq', or 'float'. */
+  /** 'dynamic', 'qoperator', 'qdq', 'weight-only' (DequantizeLinear on weights only), or 'float'. */
   format: string;
 }
 
@@ -29,6 +29,14 @@ export function describeModel(model: ModelProto, size: number): ModelDescription
   const ops = Object.keys(summary.ops);
   const has = (op: string) => ops.includes(op);
   const quantized = ops.some((op) => quantOps.has(op));
-  const format = !quantized ? 'float' : has('DynamicQuantizeLinear') ? 'dynamic' : has('QLinearConv') || has('QLinearMatMul') ? 'qoperator' : 'qdq';
+  const format = !quantized
+    ? 'float'
+    : has('DynamicQuantizeLinear')
+      ? 'dynamic'
+      : has('QLinearConv') || has('QLinearMatMul')
+        ? 'qoperator'
+        : has('QuantizeLinear') || has('MatMulInteger') || has('ConvInteger')
+          ? 'qdq'
+          : 'weight-only';
   return { ...summary, size, weightBytes, quantized, format };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { opsetVersion } from '../onnx/index.js';
+import { describeModel } from './describe.js';
 import { guardedQuantize, quantize } from './index.js';
 import { conv2d, matmul, symmetricInt8 } from './reference.js';
 import { chainModel, floatTensor, maxAbsDiff, randomArray, runModel, seededRandom } from './testing.js';
@@ -51,6 +52,20 @@ describe('weight-only quantization', () => {
     const ref = matmul(xs, Float32Array.from(b.q, (v) => v * b.scale[0]), 2, 16, 3).map((v, i) => v + gb[i % 3]);
     const [y] = await runModel(q, [{ x: floatTensor(xs, [2, 16]) }]);
     expect(maxAbsDiff(y, ref)).toBeLessThan(1e-5);
+  });
+
+  it("mode 'weight-only': every Conv/MatMul/Gemm with a constant weight, no calibration, no QuantizeLinear; inspect says 'weight-only'", async () => {
+    const chain = chainModel([2, 16], [
+      { op: 'MatMul', weight: { dims: [16, 8], data: randomArray(128, rand, 0.5), asConstantNode: true } },
+      { op: 'Relu' },
+      { op: 'Gemm', weight: { dims: [3, 8], data: randomArray(24, rand, 0.5) }, attrs: { transB: 1 } },
+    ]);
+    const { model: q, report } = await quantize(chain, { mode: 'weight-only', perChannel: true, exclude: ['gemm2'] });
+    expect(report.mode).toBe('weight-only');
+    expect(report.weightOnly.map((n) => n.node)).toEqual(['matmul0']);
+    expect(report.quantized).toEqual([]);
+    expect(q.graph!.node!.map((n) => n.opType)).toEqual(['DequantizeLinear', 'MatMul', 'Relu', 'Gemm']);
+    expect(describeModel(q, 0).format).toBe('weight-only');
   });
 
   it('a node that cannot be weight-only quantized is reported, not rewritten', async () => {

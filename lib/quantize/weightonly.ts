@@ -26,6 +26,21 @@ export interface WeightOnlyOptions {
 
 export const weightOnlyOps = ['Conv', 'MatMul', 'Gemm'];
 
+/** Every node (all graphs) of `opTypes` with a constant float weight, minus `exclude`: what mode 'weight-only' rewrites. */
+export function weightCandidates(model: ModelProto, opTypes: readonly string[], exclude: readonly string[]): string[] {
+  const skip = new Set(exclude);
+  const out: string[] = [];
+  walkGraphs(model.graph!, (graph, scope) => {
+    for (const node of graph.node ?? []) {
+      if (!opTypes.includes(node.opType!) || !weightOnlyOps.includes(node.opType!)) continue;
+      if ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx') continue;
+      if (skip.has(nodeLabel(node)) || skip.has(node.output?.[0] ?? '')) continue;
+      if (typeof weightOf(node, scope) !== 'string') out.push(nodeLabel(node));
+    }
+  });
+  return out;
+}
+
 /** The opset weight-only DequantizeLinear needs. */
 export const weightOnlyOpset = (perChannel: boolean) => (perChannel ? 13 : 10);
 

@@ -11,13 +11,20 @@
  * build never leaves half a model.
  *
  * Formats (see lib/quantize/index.ts and ../../shared/FACTS.md):
- *   *.int8.onnx — static QOperator (QLinearConv/QLinearMatMul), per-channel weights:
- *                 the int8 form for wasm. Dynamic (ConvInteger) was measured 3–4× slower
- *                 than float on PP-OCR rec on wasm; QOperator and QDQ run at float speed
- *                 or better and QOperator files are the smallest. On WebGPU the QLinear*
- *                 nodes have no kernel and run on the CPU EP.
- *   *.qdq.onnx  — static QDQ, per-channel: the form WebGPU runs on the GPU (weights
- *                 dequantized, float math); on wasm ORT fuses it to the same QLinear kernels.
+ *   *.int8.onnx         — static QOperator (QLinearConv/QLinearMatMul), per-channel weights:
+ *                         the int8 form for wasm. Dynamic (ConvInteger) was measured 3–4×
+ *                         slower than float on PP-OCR rec on wasm; QOperator and QDQ run at
+ *                         float speed or better, and QOperator files are the smallest. On
+ *                         WebGPU, QuantizeLinear and the QLinear* ops have no kernel and run
+ *                         on the CPU EP, with copies between devices around each.
+ *   *.qdq.onnx          — static QDQ, per-channel (same ranges as *.int8.onnx). On wasm ORT
+ *                         fuses it into the same QLinear kernels. On WebGPU, DequantizeLinear,
+ *                         Conv, Gemm and MatMul run on the GPU but QuantizeLinear runs on the
+ *                         CPU EP: every activation crosses to the CPU and back.
+ *   *.int8-weights.onnx — weight-only: int8 weights behind DequantizeLinear, float math.
+ *                         The form WebGPU runs entirely on the GPU (full QDQ would not: ORT
+ *                         1.30's WebGPU EP has no QuantizeLinear, so every activation QDQ
+ *                         pair would cross to the CPU and back). On wasm: float speed.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
@@ -67,7 +74,7 @@ export interface DetFigures {
 export interface ManifestEntry {
   file: string;
   family: 'mnist-cnn' | 'ppocr-rec' | 'ppocr-det';
-  format: 'float' | 'qoperator' | 'qdq' | 'dynamic';
+  format: 'float' | 'qoperator' | 'qdq' | 'dynamic' | 'weight-only';
   /** The backend this variant is built for. */
   bestFor: string;
   bytes: number;
@@ -158,6 +165,8 @@ const mnistSource = join(root, 'scripts/mnist/mnist-cnn.onnx');
 /** The int8 recipe for wasm: static QOperator, per-channel, 4 batches of 40 training digits for calibration. */
 export const mnistInt8Options: QuantizeOptions = { mode: 'static', format: 'qoperator', perChannel: true };
 export const mnistQdqOptions: QuantizeOptions = { mode: 'static', format: 'qdq', perChannel: true };
+/** For WebGPU: int8 weights, float math (no calibration). */
+export const webgpuOptions: QuantizeOptions = { mode: 'weight-only', perChannel: true };
 
 function digitBatch(samples: readonly Sample[]): Feeds {
   const data = new Float32Array(samples.length * 784);
@@ -186,7 +195,7 @@ export interface MnistSample {
 const mnistFamily: Family = {
   name: 'mnist',
   inputs: [mnistSource, join(root, 'scripts/mnist/data.ts')],
-  outputs: ['mnist-cnn.f32.onnx', 'mnist-cnn.int8.onnx', 'mnist-cnn.qdq.onnx', 'mnist-sample.json'].map((f) => join(modelsDir, f)),
+  outputs: ['mnist-cnn.f32.onnx', 'mnist-cnn.int8.onnx', 'mnist-cnn.qdq.onnx', 'mnist-cnn.int8-weights.onnx', 'mnist-sample.json'].map((f) => join(modelsDir, f)),
   async build(log) {
     const float = new Uint8Array(await readFile(mnistSource));
     const { train, test } = loadSplit();
@@ -200,13 +209,15 @@ const mnistFamily: Family = {
     let ranges;
     for (const [file, options, format, bestFor] of [
       ['mnist-cnn.int8.onnx', mnistInt8Options, 'qoperator', 'wasm'],
-      ['mnist-cnn.qdq.onnx', mnistQdqOptions, 'qdq', 'webgpu'],
+      ['mnist-cnn.qdq.onnx', mnistQdqOptions, 'qdq', 'wasm (QDQ form); on webgpu QuantizeLinear runs on the CPU'],
+      ['mnist-cnn.int8-weights.onnx', webgpuOptions, 'weight-only', 'webgpu'],
     ] as const) {
       const t0 = performance.now();
-      const q = await quantize(float, { ...options, ...(ranges ? { ranges } : { calibration: { inputs: calibration } }) });
-      ranges = q.ranges;
+      const isStatic = options.mode === 'static';
+      const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: calibration } }) : {}) });
+      ranges ??= q.ranges;
       const ms = performance.now() - t0;
-      const e = { ...entry(file, 'mnist-cnn', q.bytes, float.byteLength, { format, bestFor, source: 'mnist-cnn.f32.onnx', ...described(q, options, calibrationNote, ms) }), mnist: await mnistAccuracy(q.bytes, test) };
+      const e = { ...entry(file, 'mnist-cnn', q.bytes, float.byteLength, { format, bestFor, source: 'mnist-cnn.f32.onnx', ...described(q, options, isStatic ? calibrationNote : undefined, ms) }), mnist: await mnistAccuracy(q.bytes, test) };
       await writeAtomic(join(modelsDir, file), q.bytes);
       models.push(e);
       log(`${file}  ${(q.bytes.byteLength / 1e3).toFixed(0)} KB (×${e.ratio}), test accuracy ${(e.mnist.testAccuracy * 100).toFixed(2)} %`);
@@ -268,7 +279,7 @@ const detPages = (texts: readonly string[], n: number) =>
 const ppocrFamily: Family = {
   name: 'ppocr',
   inputs: [recSource, detSource, keysSource, ...['render.ts', 'text.ts', 'page.ts'].map((f) => join(root, 'scripts/ocr', f))],
-  outputs: ['ppocr-rec.f32.onnx', 'ppocr-rec.int8.onnx', 'ppocr-rec.qdq.onnx', 'ppocr-det.f32.onnx', 'ppocr-det.int8.onnx', 'ppocr_keys_v1.txt'].map((f) => join(modelsDir, f)),
+  outputs: ['ppocr-rec.f32.onnx', 'ppocr-rec.int8.onnx', 'ppocr-rec.qdq.onnx', 'ppocr-rec.int8-weights.onnx', 'ppocr-det.f32.onnx', 'ppocr-det.int8.onnx', 'ppocr_keys_v1.txt'].map((f) => join(modelsDir, f)),
   async build(log) {
     const keys = await readKeys();
     await writeAtomic(join(modelsDir, 'ppocr_keys_v1.txt'), await readFile(keysSource));
@@ -294,11 +305,13 @@ const ppocrFamily: Family = {
     let ranges;
     for (const [file, options, format, bestFor] of [
       ['ppocr-rec.int8.onnx', recInt8Options, 'qoperator', 'wasm'],
-      ['ppocr-rec.qdq.onnx', recQdqOptions, 'qdq', 'webgpu'],
+      ['ppocr-rec.qdq.onnx', recQdqOptions, 'qdq', 'wasm (QDQ form); on webgpu QuantizeLinear runs on the CPU'],
+      ['ppocr-rec.int8-weights.onnx', webgpuOptions, 'weight-only', 'webgpu'],
     ] as const) {
       const t0 = performance.now();
-      const q = await quantize(float, { ...options, ...(ranges ? { ranges } : { calibration: { inputs: recCalibration(), method: 'percentile' } }) });
-      ranges = q.ranges;
+      const isStatic = options.mode === 'static';
+      const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: recCalibration(), method: 'percentile' } }) : {}) });
+      ranges ??= q.ranges;
       const ms = performance.now() - t0;
       const text = await readLines(q.bytes, evalLines, [ocrScale], keys);
       const hard = await readLines(q.bytes, evalLines, ocrHardScales, keys);
@@ -307,7 +320,7 @@ const ppocrFamily: Family = {
           format,
           bestFor,
           source: 'ppocr-rec.f32.onnx',
-          ...described(q, options, '8 calibration lines × scales 3, 4, 5, percentile 99.999', ms),
+          ...described(q, options, isStatic ? '8 calibration lines × scales 3, 4, 5, percentile 99.999' : undefined, ms),
         }),
         ocr: {
           lines: evalLines.length,
