@@ -14,13 +14,13 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { browserNames, describeBrowsers, findBrowsers, type BrowserName } from '../../scripts/browsers/find.js';
-import { writeReports } from '../../scripts/bench/report.js';
+import { chartJsSource, writeReports } from '../../scripts/bench/report.js';
 import type { BenchResults, BrowserRun, CacheCell } from '../../scripts/bench/results.js';
 import { ModelServer } from '../servers/model-server.js';
 import { launch, startXvfb, type BenchBrowser } from './drivers.js';
 import { modelKeys, parseArgs, suiteNames, type Plan } from './plan.js';
 import { prepare, type PrepareNeeds } from './prepare.js';
-import { benchPagePath, repoRoot, startServer } from './server.js';
+import { benchPagePath, findTfjs, repoRoot, startServer } from './server.js';
 import type {
   Backend,
   BackendsResult,
@@ -266,7 +266,15 @@ async function main(): Promise<void> {
       loadavgStart: loadavg(),
       loadavgEnd: [],
     },
-    versions: { pageinfer: pkg.version, ort: manifest.ortVersion, ortWeb: dep('onnxruntime-web'), playwright: dep('@playwright/test'), vite: dep('vite'), chartjs: dep('chart.js') },
+    versions: {
+      pageinfer: pkg.version,
+      ort: manifest.ortVersion,
+      ortWeb: dep('onnxruntime-web'),
+      playwright: dep('@playwright/test'),
+      vite: dep('vite'),
+      chartjs: chartJsSource() ? dep('chart.js') : 'not installed',
+      tfjs: findTfjs(plan.serve === 'build')?.version ?? 'not installed',
+    },
     models: manifest.models,
     browsers: [],
     peers: [],

@@ -113,7 +113,7 @@ async function startBuilt(): Promise<BenchServer> {
     logLevel: 'warn',
     plugins: [tfjsPlugin(true)],
     worker: { format: 'es', rolldownOptions: { checks: { bundlerTimings: false } } },
-    build: { outDir: site, emptyOutDir: true, target: 'es2022', reportCompressedSize: false, rolldownOptions: { input: { bench: join(repoRoot, benchPagePath) }, checks: { bundlerTimings: false } } },
+    build: { outDir: site, emptyOutDir: true, target: 'es2022', reportCompressedSize: false, chunkSizeWarningLimit: 100_000, rolldownOptions: { input: { bench: join(repoRoot, benchPagePath) }, checks: { bundlerTimings: false } } },
   });
   const fromRepo = ['/bench-results/data/', '/e2e/fixtures/generated/', '/models/'];
   const port = await freePort();

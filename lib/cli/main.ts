@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * pageinfer CLI: quantize, prune and inspect ONNX models.
- *   pageinfer quantize in.onnx out.onnx [--mode dynamic|static] [--format qdq|qoperator] ...
+ *   pageinfer quantize in.onnx out.onnx [--mode dynamic|static|weight-only] [--format qdq|qoperator] ...
  *   pageinfer prune in.onnx out.onnx --sparsity 0.5 [--scope global|layer]
  *   pageinfer inspect model.onnx [--json]
  * Run `pageinfer help` for every option.

@@ -55,7 +55,7 @@ function tables(r: BenchResults) {
   const label = (m: string, v: string) => `${r.models[m as keyof typeof r.models]?.label ?? m} ${v}`;
   const hl = headlines(r);
   const headline: Table = {
-    head: ['browser', 'pageinfer / ORT main, b1', 'at largest batch', 'pageinfer / ORT proxy, b1', 'at largest batch', 'pageinfer extra ms over compute, b1', 'long tasks pageinfer vs ORT main', 'dropped frames pageinfer / ORT main / idle', 'int8 speed-up over f32 by batch', 'hybrid / sequential', '2 workers / 1', 'warm / cold: first result', 'warm / cold: bytes', 'wrong results'],
+    head: ['browser', 'pageinfer / ORT main, b1', 'at largest batch', 'pageinfer / ORT proxy, b1', 'at largest batch', 'pageinfer extra ms over compute, b1', 'long tasks pageinfer vs ORT main', 'dropped frames pageinfer / ORT main / idle', 'int8 speed-up over f32 by batch', 'hybrid / sequential', '2 workers / 1: streaming, hybrid', 'warm / cold: first result', 'warm / cold: bytes', 'wrong results'],
     rows: hl.map((h) => [
       h.browser,
       ratio(h.overheadB1VsMain),
@@ -67,7 +67,7 @@ function tables(r: BenchResults) {
       `${num(h.droppedPctPageinfer)} % / ${num(h.droppedPctOrtMain)} % / ${num(h.droppedPctIdle)} %`,
       Object.entries(h.int8SpeedupByBatch).map(([b, x]) => `b${b} ${ratio(x)}`).join(', ') || '–',
       ratio(h.hybridVsSequential),
-      ratio(h.twoWorkersVsOne),
+      `${ratio(h.twoWorkersStreaming)}, ${ratio(h.twoWorkersHybrid)}`,
       ratio(h.warmVsCold),
       ratio(h.warmVsColdBytes),
       String(h.wrongResults),

@@ -14,8 +14,6 @@ export type TfjsPeer = 'tfjs-wasm' | 'tfjs-webgl';
 
 export const tfjsAvailable = (): boolean => tfjs !== null;
 
-let active: string | null = null;
-
 export async function tfjsRunner(peer: TfjsPeer, modelBytes: Uint8Array, threads: number): Promise<{ run(x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }>; dispose(): Promise<void>; backend: string }> {
   if (!tfjs) throw new Error('TF.js is not installed (npm i -D @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-backend-webgl @tensorflow/tfjs-backend-cpu)');
   const t: TfjsModule = tfjs;
@@ -23,13 +21,20 @@ export async function tfjsRunner(peer: TfjsPeer, modelBytes: Uint8Array, threads
   const backend = peer === 'tfjs-wasm' ? 'wasm' : 'webgl';
   if (backend === 'wasm') {
     t.setWasmPaths(t.wasmFiles);
-    t.setThreadsCount(threads);
+    // TF.js's threaded wasm build starts its pthreads from an inlined worker script that does not
+    // survive bundling ("e is not defined" in every pthread, then a hang): single-threaded SIMD,
+    // which is also what the other peers run (1 thread) by default.
+    if (threads <= 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    else t.setThreadsCount(threads);
   }
-  if (active !== backend) {
+  // TF.js has one active backend per page; tensors live on the backend they were made on. Both
+  // TF.js peers can share a page (interleaved runs) as long as each switches to its own backend first.
+  const use = async () => {
+    if (tf.getBackend() === backend) return;
     if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not initialise its ${backend} backend`);
     await tf.ready();
-    active = backend;
-  }
+  };
+  await use();
   const w: Record<string, TfTensor> = {};
   for (const init of decodeModel(modelBytes).graph?.initializer ?? []) {
     const { dims, data } = readTensor(init);
@@ -45,6 +50,7 @@ export async function tfjsRunner(peer: TfjsPeer, modelBytes: Uint8Array, threads
   return {
     backend: tf.getBackend(),
     async run(x, dims) {
+      await use();
       const out = tf.tidy(() => {
         const n = dims[0];
         const input = tf.transpose(tf.tensor(x, dims, 'float32'), [0, 2, 3, 1]); // NCHW → NHWC

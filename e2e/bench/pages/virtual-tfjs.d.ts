@@ -22,6 +22,7 @@ declare module 'virtual:bench-tfjs' {
     setBackend(name: string): Promise<boolean>;
     getBackend(): string;
     ready(): Promise<void>;
+    env(): { set(flag: string, value: boolean | number): void };
     version_core?: string;
   }
   export interface TfjsModule {
