@@ -366,13 +366,16 @@ for (const spec of window.CHARTS) {
   const canvas = document.getElementById('chart-' + spec.id);
   const datasets = spec.datasets.map((d, i) => ({ ...d, backgroundColor: palette[i % palette.length], borderColor: palette[i % palette.length], borderWidth: spec.type === 'line' ? 2 : 0, tension: 0.2, spanGaps: true }));
   if (spec.refY !== undefined) datasets.push({ type: 'line', label: spec.refY + '×', data: spec.labels.map(() => spec.refY), borderColor: '#444', borderDash: [6, 4], borderWidth: 1, pointRadius: 0, backgroundColor: 'transparent' });
+  // A log axis starts at a power of ten below the smallest value, so no bar is drawn with zero height.
+  const values = spec.datasets.flatMap((d) => d.data).filter((v) => v !== null && v > 0);
+  const logMin = spec.logY && values.length ? Math.pow(10, Math.floor(Math.log10(Math.min(...values)))) : undefined;
   new Chart(canvas, {
     type: spec.type,
     data: { labels: spec.labels, datasets },
     options: {
       animation: false, responsive: true, maintainAspectRatio: false,
       plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { label: (c) => c.dataset.label + ': ' + (c.parsed.y === null ? '–' : c.parsed.y) } } },
-      scales: { y: { type: spec.logY ? 'logarithmic' : 'linear', title: { display: true, text: spec.yTitle }, beginAtZero: !spec.logY }, x: { ticks: { autoSkip: false, maxRotation: 70, minRotation: 30 } } },
+      scales: { y: { type: spec.logY ? 'logarithmic' : 'linear', min: logMin, title: { display: true, text: spec.yTitle }, beginAtZero: !spec.logY }, x: { ticks: { autoSkip: false, maxRotation: 70, minRotation: 30 } } },
     },
   });
 }`;
