@@ -11,6 +11,11 @@ describe('errors', () => {
     expect(InputShapeError.code).toBe('INPUT_SHAPE');
   });
 
+  it('keeps its name when a bundler renames the class', () => {
+    const Renamed = class h extends InputShapeError {};
+    expect(new Renamed('bad').name).toBe('InputShapeError');
+  });
+
   it('round-trips through structured clone as the same class with details', () => {
     const original = new WorkerCrashedError('gone', { reason: 'oom' });
     const revived = reviveError(structuredClone(serializeError(original)));

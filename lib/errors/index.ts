@@ -8,13 +8,15 @@ export type ErrorDetails = Record<string, unknown>;
 
 export class PageInferError extends Error {
   static readonly code: string = 'PAGEINFER_ERROR';
+  /** The class name as written: bundlers minify class names, and `name` must survive that. */
+  static readonly errorName: string = 'PageInferError';
   readonly code: string;
   readonly details: ErrorDetails;
 
   constructor(message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.code = (new.target as typeof PageInferError).code;
-    this.name = new.target.name;
+    this.name = (new.target as typeof PageInferError).errorName;
     this.details = details;
   }
 }
@@ -22,6 +24,7 @@ export class PageInferError extends Error {
 function defineError<C extends string>(name: string, code: C) {
   const cls = class extends PageInferError {
     static override readonly code: C = code;
+    static override readonly errorName: string = name;
     declare readonly code: C;
   };
   Object.defineProperty(cls, 'name', { value: name });
