@@ -74,11 +74,12 @@ test.describe('scheduler', () => {
     expect(info.loose).toMatchObject({ mode: 'hybrid', batchable: true });
   });
 
-  test('cancellation: before submit, while queued, and while running', async ({ page }) => {
+  test('cancellation: before submit, while queued, while pipelined in a busy worker, and while running', async ({ page }) => {
     const r = await page.evaluate(async ([url]) => {
       const { pageinfer, harness } = window;
       const engine = pageinfer.createEngine({ wasm: { threads: 1 } });
-      const model = await engine.load(url, { schedule: { workers: 1 } });
+      // pipeline 1: a request behind a running one stays in the page's queue.
+      const model = await engine.load(url, { schedule: { workers: 1, pipeline: 1 } });
       const big = () => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 20000), dims: [20000, 64] } });
       const small = () => ({ x: { type: 'float32' as const, data: new Float32Array(64), dims: [1, 64] } });
       const before = await model.run(small(), { signal: AbortSignal.abort() }).then(() => null, harness.caught);
@@ -96,23 +97,42 @@ test.describe('scheduler', () => {
 
       const runningCtl = new AbortController();
       const running = model.run(big(), { signal: runningCtl.signal }).then(() => null, harness.caught);
-      await harness.until(() => model.stats().pool.queued === 0, 2000);
+      await new Promise((res) => setTimeout(res, 0)); // dispatched (a microtask), not done: 20000 rows take tens of ms
+      const runningQueued = model.stats().pool.queued;
       runningCtl.abort();
+
+      // pipeline 2: the request is handed to the busy worker at once; aborting it drops its result.
+      const piped = await engine.load(url, { schedule: { workers: 1, pipeline: 2 } });
+      const pipedBlocker = piped.run(big());
+      const pipedCtl = new AbortController();
+      const pipedRun = piped.run(small(), { signal: pipedCtl.signal }).then(() => null, harness.caught);
+      await new Promise((res) => setTimeout(res, 0));
+      const pipedQueued = piped.stats().pool.queued;
+      pipedCtl.abort();
+      await pipedBlocker;
       const result = {
         before: await before,
         queued: await queued,
         running: await running,
+        pipelined: await pipedRun,
+        pipedQueued,
+        runningQueued,
         queuedBeforeAbort,
         queuedAfterAbort,
         after: (await model.run(small())).y.dims,
+        pipedAfter: (await piped.run(small())).y.dims,
       };
       await engine.dispose();
       return result;
     }, [fixtureUrl('mlp_f32')] as const);
-    for (const e of [r.before, r.queued, r.running]) expect(e).toMatchObject({ code: 'ABORTED', isOwnClass: true });
+    const aborted = { code: 'ABORTED', isOwnClass: true };
+    expect({ before: r.before, queued: r.queued, pipelined: r.pipelined, running: r.running }).toMatchObject({ before: aborted, queued: aborted, pipelined: aborted, running: aborted });
     expect(r.queuedBeforeAbort).toBe(2);
     expect(r.queuedAfterAbort).toBe(1);
+    expect(r.pipedQueued).toBe(0); // it had left the page's queue for the worker
+    expect(r.runningQueued).toBe(0);
     expect(r.after).toEqual([1, 16]);
+    expect(r.pipedAfter).toEqual([1, 16]);
   });
 
   test('backpressure: a full queue rejects with QueueFullError, or waits for space', async ({ page }) => {
@@ -147,26 +167,37 @@ test.describe('scheduler', () => {
     expect(r.d).toMatchObject({ code: 'ABORTED' });
   });
 
-  test('priority: higher priority requests run first', async ({ page }) => {
-    const order = await page.evaluate(async ([url]) => {
+  test('priority: higher priority requests run first; a pipelined job keeps its place', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
       const { pageinfer, harness } = window;
       const engine = pageinfer.createEngine({ wasm: { threads: 1 } });
-      const model = await engine.load(url, { schedule: { workers: 1 } });
       const x = (rows: number) => ({ x: { type: 'float32' as const, data: new Float32Array(64 * rows), dims: [rows, 64] } });
-      const done: string[] = [];
-      const blocker = model.run(x(20000));
-      await harness.until(() => model.stats().pool.queued === 0, 2000);
-      const runs = [
-        model.run(x(1), { priority: 0 }).then(() => done.push('low1')),
-        model.run(x(1), { priority: 0 }).then(() => done.push('low2')),
-        model.run(x(1), { priority: 5 }).then(() => done.push('high')),
-        model.run(x(1), { priority: 1 }).then(() => done.push('mid')),
-      ];
-      await Promise.all([blocker, ...runs]);
+      const order = async (pipeline: number) => {
+        const model = await engine.load(url, { schedule: { workers: 1, pipeline } });
+        const done: string[] = [];
+        const blocker = model.run(x(20000));
+        await harness.until(() => model.stats().pool.queued === 0, 2000);
+        const first = model.run(x(1), { priority: 0 }).then(() => done.push('low1'));
+        await new Promise((res) => setTimeout(res, 0)); // low1 alone in the queue: with pipeline 2 it goes to the busy worker
+        const runs = [
+          first,
+          model.run(x(1), { priority: 0 }).then(() => done.push('low2')),
+          model.run(x(1), { priority: 5 }).then(() => done.push('high')),
+          model.run(x(1), { priority: 1 }).then(() => done.push('mid')),
+        ];
+        await new Promise((res) => setTimeout(res, 0));
+        const queuedWhileBusy = model.stats().pool.queued;
+        await Promise.all([blocker, ...runs]);
+        await model.dispose();
+        return { done, queuedWhileBusy };
+      };
+      const result = { strict: await order(1), pipelined: await order(2) };
       await engine.dispose();
-      return done;
+      return result;
     }, [fixtureUrl('mlp_f32')] as const);
-    expect(order).toEqual(['high', 'mid', 'low1', 'low2']);
+    expect(r.strict).toEqual({ done: ['high', 'mid', 'low1', 'low2'], queuedWhileBusy: 4 });
+    // pipeline 2: low1 was handed to the busy worker at once (it waits there, not in the queue); the rest keep priority order.
+    expect(r.pipelined).toEqual({ done: ['low1', 'high', 'mid', 'low2'], queuedWhileBusy: 3 });
   });
 
   test('crash injection: a worker dying mid-request is respawned, the request retried once, then rejected typed', async ({ page }) => {
@@ -193,6 +224,29 @@ test.describe('scheduler', () => {
     expect(r.after).toEqual(r.reference);
     expect(r.pool.respawns).toBe(4);
     expect(r.pool.workers).toBe(1);
+  });
+
+  test('crash with a pipelined job: both jobs in the dead worker are retried on its replacement', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness } = window;
+      const engine = harness.trackedEngine({ wasm: { threads: 1 } });
+      const model = await engine.load(url, { schedule: { workers: 1, pipeline: 2 } });
+      const x = (rows: number, v: number) => ({ x: { type: 'float32' as const, data: new Float32Array(64 * rows).fill(v), dims: [rows, 64] } });
+      const first = (o: { y: { data: unknown } }) => Array.from((o.y.data as Float32Array).subarray(0, 16));
+      const reference = [first(await model.run(x(1, 0.5))), first(await model.run(x(1, -0.5)))];
+      const running = model.run(x(20000, 0.5), { transfer: false }).then(first, harness.caught);
+      const piped = model.run(x(1, -0.5), { transfer: false }).then(first, harness.caught);
+      await new Promise((res) => setTimeout(res, 0));
+      const queuedAtKill = model.stats().pool.queued;
+      harness.spawned.at(-1)!.terminate(); // both jobs are in this worker: one running, one waiting there
+      const result = { reference, running: await running, piped: await piped, queuedAtKill, pool: model.stats().pool };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.queuedAtKill).toBe(0);
+    expect(r.running).toEqual(r.reference[0]);
+    expect(r.piped).toEqual(r.reference[1]);
+    expect(r.pool.respawns).toBe(1);
   });
 
   test('a pool of 2 workers: recycling replaces worn workers without changing results', async ({ page }) => {

@@ -142,6 +142,7 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
           maxDelayMs: plan.concurrency.maxDelayMs,
           configs: plan.concurrency.configs,
           budgetMs: plan.concurrency.budgetMs,
+          warmupMs: plan.concurrency.warmupMs,
         });
         if (r) {
           out.concurrency.push({ browser: name, ...r });

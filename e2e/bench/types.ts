@@ -166,6 +166,8 @@ export interface ConcurrencyTask {
   maxDelayMs: number;
   configs: ConcurrencyConfig[];
   budgetMs: number;
+  /** Warm-up bursts run at least this long before timing. */
+  warmupMs: number;
 }
 
 export interface ConcurrencyRun {

@@ -7,7 +7,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import type { ScheduleInfo, ScheduleOptions } from '../scheduler/types.js';
 import { zeroFeeds } from '../tensor/zeros.js';
 
-const defaults = { mode: 'streaming', maxBatch: 32, maxDelayMs: 4 } as const;
+const defaults = { mode: 'streaming', maxBatch: 32, maxDelayMs: 4, pipeline: 2 } as const;
 /** Batch sizes measured for adaptive batching. */
 const probeRows = [1, 2, 4, 8, 16, 32, 64, 128];
 /** Re-choose the adaptive parameters after this many jobs. */
@@ -28,6 +28,7 @@ export function buildScheduler(pool: Pool, handle: SessionHandle, options: Sched
       queuePolicy: options.queuePolicy ?? 'reject',
       buckets: [...(options.buckets ?? [])].sort((a, b) => a - b),
       retries: options.retries ?? 1,
+      pipeline: Math.max(1, Math.floor(options.pipeline ?? defaults.pipeline)),
     },
     recorder,
   );
@@ -35,6 +36,7 @@ export function buildScheduler(pool: Pool, handle: SessionHandle, options: Sched
     mode: mode === 'hybrid' && !shape.batchable ? 'streaming' : mode,
     maxBatch: scheduler.config.maxBatch,
     maxDelayMs: scheduler.config.maxDelayMs,
+    pipeline: scheduler.config.pipeline,
     batchable: shape.batchable,
     reason: mode === 'hybrid' && !shape.batchable ? `hybrid falls back to streaming: ${shape.reason}` : shape.reason,
   };

@@ -56,23 +56,32 @@ export class Pool {
     return this.replicas.length;
   }
 
-  /** The free replica with the least outstanding work, or `pin` when it is free. */
-  pick(pin?: Replica): Replica | undefined {
-    if (pin) return this.replicas.includes(pin) && pin.alive && pin.inflight === 0 ? pin : undefined;
+  /**
+   * The replica with the least outstanding work among those with fewer than
+   * `depth` jobs in flight, skipping `exclude`. depth > 1 pipelines: the next
+   * job already waits in the worker when the current one ends, so the worker
+   * does not idle through the round trip to the page.
+   */
+  pick(depth = 1, exclude?: ReadonlySet<Replica>): Replica | undefined {
     let best: Replica | undefined;
     for (const r of this.replicas) {
-      if (!r.alive || r.inflight > 0) continue;
+      if (!r.alive || r.retiring || r.inflight >= depth || exclude?.has(r)) continue;
       // Least outstanding work first; among equals, the one that ran least, to spread wear.
       if (!best || r.outstandingRows < best.outstandingRows || (r.outstandingRows === best.outstandingRows && r.runs < best.runs)) best = r;
     }
     return best;
   }
 
-  /** Called after each job: recycles a worker past its limits. */
+  /** True when `replica` is still in the pool, alive and has nothing in flight. */
+  isIdle(replica: Replica): boolean {
+    return this.replicas.includes(replica) && replica.alive && replica.inflight === 0;
+  }
+
+  /** Called after each job: a worker past its limits takes no new work and is replaced once its last job is back. */
   afterJob(replica: Replica): void {
     const { afterRuns, afterBytes } = this.recycle;
-    const worn = (afterRuns !== undefined && replica.runs >= afterRuns) || (afterBytes !== undefined && replica.bytes >= afterBytes);
-    if (worn && replica.inflight === 0) {
+    if ((afterRuns !== undefined && replica.runs >= afterRuns) || (afterBytes !== undefined && replica.bytes >= afterBytes)) replica.retiring = true;
+    if (replica.retiring && replica.inflight === 0) {
       this.recycles++;
       this.replace(replica, 'recycled');
     } else {

@@ -31,6 +31,8 @@ export class Replica {
   runs = 0;
   /** Input + output bytes that went through this worker (a proxy for its wasm heap growth). */
   bytes = 0;
+  /** Worn out (recycling): takes no new jobs, and is replaced when the last one is back. */
+  retiring = false;
 
   private constructor(
     private readonly host: WorkerHost,

@@ -41,6 +41,8 @@ export interface SchedulerConfig {
   queuePolicy: 'reject' | 'wait';
   buckets: number[];
   retries: number;
+  /** Jobs in flight per worker: > 1 queues the next job in a busy worker (full batches and single requests only). */
+  pipeline: number;
 }
 
 export interface SubmitOptions extends RequestOptions {
@@ -174,30 +176,38 @@ export class Scheduler {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    // Workers a waiting stream step is pinned to: later requests must not keep them busy.
+    const held = new Set<Replica>();
     for (const head of this.pending) {
       if (head.settled || head.dispatched) continue;
-      const replica = this.replicaFor(head);
-      if (!replica) {
-        if (head.pin) continue; // its worker is busy; others may still go
-        break; // no free worker: wait for one (onAvailable pumps again)
+      if (head.pin) {
+        const replica = this.pinnedReplica(head.pin, held);
+        if (replica && this.pool.isIdle(replica)) this.dispatch([head], replica);
+        else if (replica) held.add(replica);
+        continue; // its worker is busy; others may still go
       }
-      const group = this.groupFrom(head);
-      if (!group) break; // waiting for company until the timer fires
-      this.dispatch(group, replica);
+      const batch = this.groupFrom(head);
+      if (!batch) break; // waiting for company until the timer fires
+      // A batch that could still grow goes only to an idle worker: queued in a busy one, it could take no one else.
+      const replica = this.pool.pick(1, held) ?? (batch.full ? this.pool.pick(this.config.pipeline, held) : undefined);
+      if (!replica) break; // no free worker: wait for one (onAvailable pumps again)
+      this.dispatch(batch.group, replica);
     }
   }
 
-  private replicaFor(request: Request): Replica | undefined {
-    const pin = request.pin;
-    if (!pin) return this.pool.pick();
-    if (pin.replica && !this.pool.replicas.includes(pin.replica)) pin.replica = null; // replaced: re-pin
-    if (!pin.replica) pin.replica = this.pool.pick() ?? null;
-    return pin.replica ? this.pool.pick(pin.replica) : undefined;
+  /** The worker a stream is pinned to; (re)pinned to an idle one when it has none or its worker was replaced. */
+  private pinnedReplica(pin: Pin, held: ReadonlySet<Replica>): Replica | null {
+    if (pin.replica && !this.pool.replicas.includes(pin.replica)) pin.replica = null;
+    if (!pin.replica) pin.replica = this.pool.pick(1, held) ?? null;
+    return pin.replica;
   }
 
-  /** The requests to send with `head`, or null when hybrid should wait longer for more. */
-  private groupFrom(head: Request): Request[] | null {
-    if (!head.coalesce || !this.shape.batchable || head.pin) return [head];
+  /**
+   * The requests to send with `head` (full: no more rows fit), or null when
+   * hybrid should wait longer for company.
+   */
+  private groupFrom(head: Request): { group: Request[]; full: boolean } | null {
+    if (!head.coalesce || !this.shape.batchable) return { group: [head], full: true };
     const cap = this.shape.fixedRows ?? this.config.maxBatch;
     const group = [head];
     let rows = head.rows;
@@ -210,7 +220,7 @@ export class Scheduler {
     }
     const full = rows >= cap;
     const waited = epochNow() - head.enqueuedAt;
-    if (full || head.flush || waited >= this.config.maxDelayMs) return group;
+    if (full || head.flush || waited >= this.config.maxDelayMs) return { group, full };
     this.timer = setTimeout(() => this.pump(), Math.max(0, this.config.maxDelayMs - waited));
     return null;
   }

@@ -28,6 +28,13 @@ export interface ScheduleOptions {
    * (DynamicQuantizeLinear picks one scale per batch). Default true.
    */
   exact?: boolean;
+  /**
+   * Jobs in flight per worker (default 2). With 2, a full batch or a single
+   * request is queued in a busy worker so it starts the moment the current job
+   * ends, instead of after a round trip to the page; a later higher-priority
+   * request cannot overtake a job already queued there. 1: strict priority.
+   */
+  pipeline?: number;
   /** Retries of a request whose worker crashed (default 1). */
   retries?: number;
   recycle?: RecycleOptions;
@@ -46,6 +53,8 @@ export interface ScheduleInfo {
   maxBatch: number;
   maxDelayMs: number;
   workers: number;
+  /** Jobs in flight per worker. */
+  pipeline: number;
   batchable: boolean;
   /** Why requests can (or cannot) be coalesced. */
   reason: string;

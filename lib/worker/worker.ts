@@ -11,6 +11,8 @@ import { createSession, releaseSession, runSession } from './sessions.js';
 registerErrorTransfer();
 trackWasmMemory();
 
+let runs: Promise<unknown> = Promise.resolve();
+
 const api: WorkerApi = {
   holdLifeLock(name) {
     if (!navigator.locks) return Promise.resolve(false);
@@ -23,10 +25,16 @@ const api: WorkerApi = {
   },
   probe: probeCapabilities,
   createSession,
-  async run(sessionId, feeds) {
+  run(sessionId, feeds) {
     const receivedAt = epochNow();
-    const { outputs, computeMs } = await runSession(sessionId, feeds);
-    return Comlink.transfer({ outputs, computeMs, receivedAt, repliedAt: epochNow() }, transferablesOf(outputs));
+    // One run at a time, in arrival order: the page pipelines jobs into a busy worker, and an
+    // ORT session must not be entered again while a run of it awaits.
+    const job = runs.then(async () => {
+      const { outputs, computeMs } = await runSession(sessionId, feeds);
+      return Comlink.transfer({ outputs, computeMs, receivedAt, repliedAt: epochNow() }, transferablesOf(outputs));
+    });
+    runs = job.catch(() => {});
+    return job;
   },
   release: releaseSession,
   memory: async () => workerMemory(),

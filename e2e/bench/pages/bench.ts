@@ -429,7 +429,10 @@ async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyResult> {
       return { config: name, wallMs, throughput: (task.requests * 1000) / wallMs, latencies: latencies.map((x) => Math.round(x * 1000) / 1000), meanBatchSize: st.meanBatchSize, computeP50: st.computeMs.p50 };
     };
     const live = task.configs.filter((c) => models.has(c.name));
-    for (const c of live) await burst(c.name, c.sequential); // warm-up
+    // Warm-up until the CPU settles: right after a load, V8 is still tiering up ORT's wasm in the
+    // background (seconds, on every worker), which would land in the first rounds' timings.
+    const warmStart = performance.now();
+    for (let k = 0; k < 3 || performance.now() - warmStart < task.warmupMs; k++) for (const c of live) await burst(c.name, c.sequential);
     const started = performance.now();
     for (let round = 0; round < task.rounds; round++) {
       if (round > 0 && performance.now() - started > task.budgetMs) break;
