@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { fixture, fixtureUrl, openHarness } from './helpers.js';
+import { expectClose, fixture, fixtureUrl, openHarness } from './helpers.js';
 
 const f32 = fixture('mlp_f32');
 const qdq = fixture('mlp_qdq');
@@ -22,6 +22,28 @@ test.describe('backend choice', () => {
     }
     expect(info.threads).toBe(Math.min(caps.cores, 8));
     expect(info.attempts.filter((a) => a.ok)).toHaveLength(1);
+  });
+
+  test('ORT\'s wasm is compiled once per page: later workers instantiate the shared module, with the same results', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(async ([url, feeds]) => {
+      const { pageinfer, harness } = window;
+      const engine = pageinfer.createEngine({ wasm: { threads: 1 } });
+      const first = await engine.load(url, { backend: 'wasm' });
+      const second = await engine.load(url, { backend: 'wasm', schedule: { workers: 2 } });
+      const run = async (m: typeof first) => harness.toJson((await m.run(harness.feedsOf(feeds))).y);
+      const result = {
+        first: { shared: first.info.timings.wasmShared, createMs: first.info.timings.createMs, y: await run(first) },
+        second: { shared: second.info.timings.wasmShared, createMs: second.info.timings.createMs, y: await run(second), workers: second.info.schedule.workers },
+      };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_qdq'), qdq.example.feeds] as const);
+    expect(r.first.shared).toBe(false); // the page's first worker compiles
+    expect(r.second.shared).toBe(true);
+    expect(r.second.workers).toBe(2);
+    expect(r.second.y).toEqual(r.first.y);
+    expectClose({ y: r.second.y }, qdq.example.expected, qdq.atol);
   });
 
   test('forcing webgl on an int8 model falls back to wasm, with the reason recorded and a warning event', async ({ page }) => {

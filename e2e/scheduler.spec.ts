@@ -232,7 +232,7 @@ test.describe('scheduler', () => {
       const engine = harness.trackedEngine({ wasm: { threads: 1 } });
       const model = await engine.load(url, { schedule: { workers: 1, pipeline: 2 } });
       const x = (rows: number, v: number) => ({ x: { type: 'float32' as const, data: new Float32Array(64 * rows).fill(v), dims: [rows, 64] } });
-      const first = (o: { y: { data: unknown } }) => Array.from((o.y.data as Float32Array).subarray(0, 16));
+      const first = (o: Record<string, { data: unknown }>) => Array.from((o.y.data as Float32Array).subarray(0, 16));
       const reference = [first(await model.run(x(1, 0.5))), first(await model.run(x(1, -0.5)))];
       const running = model.run(x(20000, 0.5), { transfer: false }).then(first, harness.caught);
       const piped = model.run(x(1, -0.5), { transfer: false }).then(first, harness.caught);

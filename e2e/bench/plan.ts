@@ -13,7 +13,7 @@ import type { Backend, ConcurrencyConfig, ModelKey, PeerName } from './types.js'
 import { variantKeys } from './prepare.js';
 
 /** cachebench: e2e/bench/cache.bench.ts (the cache's own benchmark, Chromium: 10/50 MB cold vs warm, cache read vs raw idb-keyval), run as is. */
-export const suiteNames = ['peers', 'concurrency', 'sustained', 'memory', 'backends', 'cache', 'cachebench'] as const;
+export const suiteNames = ['peers', 'concurrency', 'sustained', 'memory', 'backends', 'cache', 'cachebench', 'tune'] as const;
 export type SuiteName = (typeof suiteNames)[number];
 export const modelKeys: readonly ModelKey[] = ['mlp', 'mnist', 'ppocr'];
 
@@ -32,6 +32,7 @@ export interface Plan {
   backends: { cells: Partial<Record<Backend, Array<{ model: ModelKey; variant: string; batch: number }>>>; iters: number; budgetMs: number };
   memory: { cells: Array<{ model: ModelKey; variant: string; batch: number }>; runs: number };
   cache: { cells: Array<{ model: ModelKey; variant: string }>; mbitPerSecond: number };
+  tune: { cells: Array<{ model: ModelKey; variant: string; mode: 'streaming' | 'hybrid' }>; maxBatch: number; budgetMs: number; rounds: number; measureBudgetMs: number };
   /** Firefox headed on an Xvfb of our own (WebGL needs it); off: headless. */
   firefoxHeaded: boolean;
   /** build: a `vite build` of the bench page on a static server (default); dev: the Vite dev server. */
@@ -110,6 +111,7 @@ export function parseArgs(argv: string[]): { plan: Plan; reportOnly?: string; ex
   for (const k of Object.keys(plan.backends.cells) as Backend[]) plan.backends.cells[k] = keep(plan.backends.cells[k] ?? []);
   plan.memory.cells = keep(plan.memory.cells);
   plan.cache.cells = keep(plan.cache.cells);
+  plan.tune.cells = keep(plan.tune.cells);
   const reportOnly = typeof opts.get('report-only') === 'string' ? String(opts.get('report-only')) : undefined;
   return { plan, reportOnly, explicitBrowsers: opts.has('browsers') };
 }
@@ -189,6 +191,20 @@ function fullPlan(): Plan {
       ],
       mbitPerSecond: 50,
     },
+    // The tuner's choice against every candidate it listed, measured here (streaming: latency; hybrid: throughput).
+    tune: {
+      cells: [
+        { model: 'mlp', variant: 'qlinear', mode: 'streaming' },
+        { model: 'mlp', variant: 'qlinear', mode: 'hybrid' },
+        { model: 'mnist', variant: 'int8', mode: 'streaming' },
+        { model: 'mnist', variant: 'int8', mode: 'hybrid' },
+        { model: 'ppocr', variant: 'int8', mode: 'streaming' },
+      ],
+      maxBatch: 32,
+      budgetMs: 5000,
+      rounds: 9,
+      measureBudgetMs: 4000,
+    },
     firefoxHeaded: true,
     serve: 'build',
     outDir: 'bench-results',
@@ -211,6 +227,7 @@ function quickPlan(): Plan {
     backends: { cells: { webgl: [{ model: 'mnist', variant: 'f32', batch: 1 }, { model: 'mnist', variant: 'int8', batch: 1 }] }, iters: 2, budgetMs: 1000 },
     memory: { cells: [{ model: 'mnist', variant: 'int8', batch: 8 }], runs: 2 },
     cache: { cells: [{ model: 'mlp', variant: 'qlinear' }], mbitPerSecond: 50 },
+    tune: { ...p.tune, cells: [{ model: 'mnist', variant: 'int8', mode: 'streaming' }], budgetMs: 1500, rounds: 3, measureBudgetMs: 500 },
     firefoxHeaded: false,
   };
 }

@@ -32,6 +32,7 @@ import type {
   PeersOutput,
   SustainedResult,
   CacheResult,
+  TuneResult,
 } from './types.js';
 
 const CALL_TIMEOUT = 300_000;
@@ -54,6 +55,7 @@ function needsOf(plan: Plan): PrepareNeeds {
   for (const cells of Object.values(plan.backends.cells)) for (const c of cells ?? []) add(c.model, c.variant, c.batch);
   for (const c of plan.memory.cells) add(c.model, c.variant, c.batch);
   for (const c of plan.cache.cells) add(c.model, c.variant, 1);
+  for (const c of plan.tune.cells) add(c.model, c.variant, c.mode === 'streaming' ? 1 : plan.tune.maxBatch);
   for (const c of plan.concurrency.cells) {
     add(c.model, c.variant, 1);
     (needs.single[c.model] ??= []).push(c.variant);
@@ -187,6 +189,13 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
         }
       }
     }
+    if (plan.suites.includes('tune')) {
+      for (const c of plan.tune.cells) {
+        const { maxBatch, budgetMs, rounds, measureBudgetMs } = plan.tune;
+        const r = await task<TuneResult>(`tune ${c.model}/${c.variant} ${c.mode}`, 'tune', { ...c, maxBatch, budgetMs, rounds, measureBudgetMs });
+        if (r) out.tune!.push({ browser: name, ...r });
+      }
+    }
     if (plan.suites.includes('cache') && modelServer) {
       for (const c of plan.cache.cells) {
         const v = manifest.models[c.model]!.variants[c.variant];
@@ -285,6 +294,7 @@ async function main(): Promise<void> {
     backends: [],
     memory: [],
     cache: [],
+    tune: [],
   };
   try {
     for (const name of plan.browsers) await runBrowser(name, plan, manifest, server.origin, modelServer, xvfb?.display, results);

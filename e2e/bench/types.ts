@@ -316,3 +316,55 @@ export interface PageInfo {
   measureMemory: boolean;
   deviceMemory: number | null;
 }
+
+export interface TuneTask {
+  model: ModelKey;
+  variant: string;
+  /** streaming: the tuner scores latency at batch 1; hybrid: throughput at maxBatch. */
+  mode: 'streaming' | 'hybrid';
+  maxBatch: number;
+  /** The tuner's budget (tune.budgetMs). */
+  budgetMs: number;
+  /** Interleaved measurement rounds of every candidate, after tuning, within measureBudgetMs. */
+  rounds: number;
+  measureBudgetMs: number;
+}
+
+export interface TuneMeasured {
+  label: string;
+  backend: string;
+  threads: number;
+  workers: number;
+  /** What the tuner said of it. */
+  tunerStatus: string;
+  tunerReason?: string;
+  /** Per round: p50 ms at batch 1 (latency) or rows/s at maxBatch (throughput). */
+  perRound: number[];
+  /** Median over rounds. */
+  value: number;
+  check: Check | null;
+  loadMs?: number;
+  error?: string;
+}
+
+export interface TuneResult {
+  model: ModelKey;
+  variant: string;
+  mode: 'streaming' | 'hybrid';
+  objective: 'latency' | 'throughput';
+  /** Threads pageinfer's auto setting gave the tuner on this page. */
+  threads: number;
+  winner: string | null;
+  /** The tuner's own elapsed time, and the whole tuned load (download excluded: the bytes are in memory). */
+  tuningMs: number;
+  loadMs: number;
+  table: string;
+  measured: TuneMeasured[];
+  /** Fastest correct configuration as measured here, and the winner measured the same way. */
+  best: string | null;
+  bestValue: number;
+  winnerValue: number;
+  /** How far the tuned choice is from the fastest correct one (1 = it is the fastest; 1.2 = 20 % slower). */
+  gap: number;
+  errors: string[];
+}

@@ -121,7 +121,7 @@ export class Engine extends EventTarget {
       fixedDims: handle.fixedDims,
       ops: handle.ops,
       sizeBytes: bytes.byteLength,
-      timings: { downloadMs, createMs: handle.createMs },
+      timings: { downloadMs, createMs: handle.createMs, wasmShared: handle.wasmReused },
       schedule: { ...built.info, workers: pool.size },
       tuning: opened.tuning,
       warnings,

@@ -109,7 +109,8 @@ export interface ModelInfo {
   fixedDims: Record<string, number>;
   ops: Record<string, number>;
   sizeBytes: number;
-  timings: { downloadMs: number; createMs: number };
+  /** createMs: building the first session in its worker; wasmShared: ORT's wasm came compiled from an earlier worker of this page. */
+  timings: { downloadMs: number; createMs: number; wasmShared: boolean };
   schedule: ScheduleInfo;
   /** The autotuner's table and verdicts, when this load was tuned or reused a tuning decision. */
   tuning?: TuningInfo;

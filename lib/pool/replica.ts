@@ -4,6 +4,7 @@ import { epochNow, transferablesOf, type RunResult, type SessionHandle, type Ses
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost, type WorkerFactory } from '../worker/host.js';
 import type { WorkerMemory } from '../worker/memory.js';
+import { keepModules, modulesForWorker } from '../worker/wasm-share.js';
 
 /** Everything needed to build one more identical session (a replica) in a fresh worker. */
 export interface SessionConfig {
@@ -52,12 +53,15 @@ export class Replica {
         graphOptimizationLevel: config.graphOptimizationLevel,
         wasmPaths: config.wasmPaths,
         ortModuleUrl: config.ortModuleUrl,
+        wasmModules: modulesForWorker(),
       };
       const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer])), {
         signal,
         timeoutMs: config.timeoutMs,
         what: `building a ${config.backend} session with ${config.threads} thread(s)`,
       });
+      keepModules(handle.compiledModules);
+      handle.compiledModules = []; // the page keeps them; the handle stays plain data (info, IndexedDB)
       return new Replica(host, handle);
     } catch (error) {
       host.terminate('session attempt failed'); // a failed backend must not poison the next attempt

@@ -7,6 +7,7 @@ import type { BackendName } from '../backend/types.js';
 import { reviveError, serializeError, type SerializedError } from '../errors/index.js';
 import type { Capabilities } from '../probe/types.js';
 import type { WorkerMemory } from '../worker/memory.js';
+import type { SharedModule } from '../worker/wasm-share.js';
 import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
 
 export interface SessionRequest {
@@ -22,6 +23,8 @@ export interface SessionRequest {
   wasmPaths?: string | Record<string, string>;
   /** Load ORT from this module URL instead of the built-in entry for the backend (see loadOrt). */
   ortModuleUrl?: string;
+  /** ORT wasm modules other workers compiled: instantiated instead of compiled again. */
+  wasmModules?: SharedModule[];
 }
 
 export interface SessionHandle {
@@ -34,6 +37,10 @@ export interface SessionHandle {
   fixedDims: Record<string, number>;
   ops: Record<string, number>;
   createMs: number;
+  /** ORT wasm modules this worker compiled (the page hands them to later workers). */
+  compiledModules: SharedModule[];
+  /** True when ORT's wasm was instantiated from a module compiled in another worker. */
+  wasmReused: boolean;
 }
 
 export interface RunResult {

@@ -4,8 +4,10 @@ import type { BackendName } from '../backend/types.js';
 import type { TuneCandidate, TuneOptions } from './types.js';
 
 /**
- * Configurations worth measuring on this device. wasm comes first: its
- * single-worker run is the numerics reference for all the others.
+ * Configurations worth measuring on this device. Single-thread wasm comes
+ * first: it is the numerics reference for all the others, and the one build
+ * that never hangs (WebKit can hang building multi-threaded sessions), so the
+ * reference, which is exempt from the budget, cannot stall tuning.
  */
 export function listCandidates(
   caps: Capabilities,
@@ -26,12 +28,10 @@ export function listCandidates(
   const usable = (b: BackendName) => allowed.includes(b) && assess(b, caps, all || requested.includes(b)).available;
 
   if (usable('wasm')) {
-    add({ backend: 'wasm', threads, workers: 1 });
-    if (threads > 1) {
-      add({ backend: 'wasm', threads: 1, workers: 1 });
-      // More workers only pay when requests arrive together (batching modes).
-      if (batching) add({ backend: 'wasm', threads: 1, workers: Math.min(threads, 4) });
-    }
+    // Reported cores can exceed real ones (WebKitGTK reports 4 on 2): measure half as well as all.
+    for (const t of threadLadder(threads)) add({ backend: 'wasm', threads: t, workers: 1 });
+    // More workers only pay when requests arrive together (batching modes).
+    if (batching) for (const w of threadLadder(Math.min(threads, 4)).filter((w) => w > 1)) add({ backend: 'wasm', threads: 1, workers: w });
     if (all) add({ backend: 'wasm', threads, workers: 1, graphOptimizationLevel: 'basic' });
   }
   if (usable('webgpu')) add({ backend: 'webgpu', threads, workers: 1 });
@@ -40,4 +40,9 @@ export function listCandidates(
     list.push({ threads, workers: 1, graphOptimizationLevel: 'all', ...extra });
   }
   return list;
+}
+
+/** 1, half of n and n (deduplicated, ascending). */
+export function threadLadder(n: number): number[] {
+  return [...new Set([1, Math.ceil(n / 2), n])].filter((t) => t >= 1 && t <= n);
 }

@@ -16,7 +16,7 @@ export interface TuneCandidate {
 export interface TuneOptions {
   /** Time for the candidates after the wasm reference (which always runs): later ones are skipped, a running one is cut (default 5000 ms). */
   budgetMs?: number;
-  /** Probe inputs for the numerics guard; default: seeded random values shaped like the inputs. */
+  /** Probe inputs (a batch of one or more rows, tiled to other batch sizes); default: seeded random values shaped like the inputs. */
   inputs?: Feeds;
   /** 'usable' (default): backends the capability probe found usable. 'all': also software WebGPU and optimization levels. */
   candidates?: 'usable' | 'all';
@@ -32,9 +32,9 @@ export type CandidateStatus = 'winner' | 'ok' | 'wrong' | 'failed' | 'skipped';
 
 export interface TuneCandidateReport extends TuneCandidate {
   status: CandidateStatus;
-  /** Median round-trip latency per batch size measured, ms. */
+  /** Round-trip latency per batch size measured, ms: the lower quartile of its timings (interference only adds time). */
   latencyMs: Record<number, number>;
-  /** Rows per second at the batch the scheduler forms (with all its workers). */
+  /** Rows per second at the batch the scheduler forms, with all its workers busy: the upper quartile over rounds. */
   rowsPerSecond?: number;
   maxAbsDiff?: number;
   cosine?: number;

@@ -6,6 +6,7 @@ import { InferenceError, SessionCreateError, PageInferError } from '../errors/in
 import { decodeModel, encodeModel, fixSymbolicDims, graphInputs, graphOutputs, opHistogram } from '../onnx/index.js';
 import type { RunResult, SessionHandle, SessionRequest } from '../protocol/index.js';
 import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
+import { adoptModules, takeCompiledModules } from './wasm-share.js';
 
 interface Entry {
   session: Ort.InferenceSession;
@@ -46,6 +47,7 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
     if (Object.keys(fixedDims).length) bytes = encodeModel(model);
   }
 
+  adoptModules(request.wasmModules);
   const ort = await loadOrt(request.backend, request.ortModuleUrl);
   configure(ort, request);
   let session: Ort.InferenceSession;
@@ -62,6 +64,7 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
     throw new SessionCreateError(`${request.backend}: ${messageOf(cause)}`, { backend: request.backend }, { cause });
   }
   const id = nextId++;
+  const shared = takeCompiledModules();
   sessions.set(id, { session, ort });
   const after = fixedDims && Object.keys(fixedDims).length ? decodeModel(bytes) : model;
   return {
@@ -73,6 +76,8 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
     fixedDims,
     ops,
     createMs: performance.now() - started,
+    compiledModules: shared.compiled,
+    wasmReused: shared.reused > 0,
   };
 }
 

@@ -6,10 +6,12 @@ import * as Comlink from 'comlink';
 import { probeCapabilities } from '../probe/capabilities.js';
 import { epochNow, registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
 import { trackWasmMemory, workerMemory } from './memory.js';
+import { shareWasmModules } from './wasm-share.js';
 import { createSession, releaseSession, runSession } from './sessions.js';
 
 registerErrorTransfer();
 trackWasmMemory();
+shareWasmModules();
 
 let runs: Promise<unknown> = Promise.resolve();
 

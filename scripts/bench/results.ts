@@ -11,6 +11,7 @@ import type {
   PeersResult,
   PrecisionRatio,
   SustainedResult,
+  TuneResult,
 } from '../../e2e/bench/types.js';
 
 export interface BrowserRun {
@@ -77,6 +78,8 @@ export interface BenchResults {
   backends: Array<WithBrowser<BackendsResult>>;
   memory: Array<WithBrowser<MemoryResult> & { batch: number }>;
   cache: CacheCell[];
+  /** Autotune against the fastest correct configuration measured independently (optional: older runs lack it). */
+  tune?: Array<WithBrowser<TuneResult>>;
   /** bench-results/cache.json from e2e/bench/cache.bench.ts, when that suite ran. */
   cacheBench?: CacheBench | { error: string };
 }

@@ -1,0 +1,71 @@
+/**
+ * One compile of ORT's wasm per page instead of one per worker. ORT's glue
+ * instantiates its .wasm with `WebAssembly.instantiateStreaming`; the worker
+ * wraps that before ORT loads: given a compiled module for the same URL (sent
+ * by the page), it instantiates that instead of compiling 12–28 MB again, and
+ * it hands modules it did compile back to the page for the next worker.
+ * Workers then also share V8's tiered-up code, so a new worker is fast at once.
+ */
+export interface SharedModule {
+  url: string;
+  module: WebAssembly.Module;
+}
+
+const known = new Map<string, WebAssembly.Module>();
+const compiledHere: SharedModule[] = [];
+/** ORT instantiations in this worker that used a module compiled elsewhere. */
+let reusedHere = 0;
+let installed = false;
+
+/** Whether this browser can post a WebAssembly.Module between page and worker (feature-tested once). */
+export const canShareModules: boolean = (() => {
+  try {
+    // The smallest valid module: the magic number and version.
+    const tiny = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    return structuredClone(tiny) instanceof WebAssembly.Module;
+  } catch {
+    return false;
+  }
+})();
+
+/** Worker side, before ORT loads: route ORT's instantiateStreaming through the shared modules. */
+export function shareWasmModules(): void {
+  if (installed || !canShareModules || typeof WebAssembly.instantiateStreaming !== 'function') return;
+  installed = true;
+  (WebAssembly as { instantiateStreaming: typeof WebAssembly.instantiateStreaming }).instantiateStreaming = async (source, imports) => {
+    const response = await source;
+    let module = known.get(response.url);
+    if (module) {
+      reusedHere++;
+      void response.body?.cancel(); // already compiled: the bytes are not needed
+    } else {
+      module = await WebAssembly.compileStreaming(response);
+      if (response.url) {
+        known.set(response.url, module);
+        compiledHere.push({ url: response.url, module });
+      }
+    }
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+}
+
+/** Worker side: modules the page already has. */
+export function adoptModules(modules: readonly SharedModule[] = []): void {
+  for (const m of modules) if (!known.has(m.url)) known.set(m.url, m.module);
+}
+
+/** Worker side: modules compiled in this worker since the last call (for the page to keep), and how many were reused. */
+export function takeCompiledModules(): { compiled: SharedModule[]; reused: number } {
+  return { compiled: compiledHere.splice(0), reused: reusedHere };
+}
+
+/** Page side: every module a worker compiled, by URL, handed to the workers that come after. */
+const pageModules = new Map<string, WebAssembly.Module>();
+
+export function modulesForWorker(): SharedModule[] {
+  return canShareModules ? [...pageModules].map(([url, module]) => ({ url, module })) : [];
+}
+
+export function keepModules(modules: readonly SharedModule[] = []): void {
+  for (const m of modules) pageModules.set(m.url, m.module);
+}
