@@ -32,7 +32,7 @@ export interface Plan {
   backends: { cells: Partial<Record<Backend, Array<{ model: ModelKey; variant: string; batch: number }>>>; iters: number; budgetMs: number };
   memory: { cells: Array<{ model: ModelKey; variant: string; batch: number }>; runs: number };
   cache: { cells: Array<{ model: ModelKey; variant: string }>; mbitPerSecond: number };
-  tune: { cells: Array<{ model: ModelKey; variant: string; mode: 'streaming' | 'hybrid' }>; maxBatch: number; budgetMs: number; rounds: number; measureBudgetMs: number };
+  tune: { cells: Array<{ model: ModelKey; variant: string; mode: 'streaming' | 'hybrid' }>; maxBatch: number; budgetMs: number; rounds: number; measureBudgetMs: number; settleMs: number };
   /** Firefox headed on an Xvfb of our own (WebGL needs it); off: headless. */
   firefoxHeaded: boolean;
   /** build: a `vite build` of the bench page on a static server (default); dev: the Vite dev server. */
@@ -204,6 +204,7 @@ function fullPlan(): Plan {
       budgetMs: 5000,
       rounds: 9,
       measureBudgetMs: 4000,
+      settleMs: 1500,
     },
     firefoxHeaded: true,
     serve: 'build',
@@ -227,7 +228,7 @@ function quickPlan(): Plan {
     backends: { cells: { webgl: [{ model: 'mnist', variant: 'f32', batch: 1 }, { model: 'mnist', variant: 'int8', batch: 1 }] }, iters: 2, budgetMs: 1000 },
     memory: { cells: [{ model: 'mnist', variant: 'int8', batch: 8 }], runs: 2 },
     cache: { cells: [{ model: 'mlp', variant: 'qlinear' }], mbitPerSecond: 50 },
-    tune: { ...p.tune, cells: [{ model: 'mnist', variant: 'int8', mode: 'streaming' }], budgetMs: 1500, rounds: 3, measureBudgetMs: 500 },
+    tune: { ...p.tune, cells: [{ model: 'mnist', variant: 'int8', mode: 'streaming' }], budgetMs: 1500, rounds: 3, measureBudgetMs: 500, settleMs: 200 },
     firefoxHeaded: false,
   };
 }

@@ -191,8 +191,8 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
     }
     if (plan.suites.includes('tune')) {
       for (const c of plan.tune.cells) {
-        const { maxBatch, budgetMs, rounds, measureBudgetMs } = plan.tune;
-        const r = await task<TuneResult>(`tune ${c.model}/${c.variant} ${c.mode}`, 'tune', { ...c, maxBatch, budgetMs, rounds, measureBudgetMs });
+        const { maxBatch, budgetMs, rounds, measureBudgetMs, settleMs } = plan.tune;
+        const r = await task<TuneResult>(`tune ${c.model}/${c.variant} ${c.mode}`, 'tune', { ...c, maxBatch, budgetMs, rounds, measureBudgetMs, settleMs });
         if (r) out.tune!.push({ browser: name, ...r });
       }
     }

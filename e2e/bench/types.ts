@@ -328,6 +328,8 @@ export interface TuneTask {
   /** Interleaved measurement rounds of every candidate, after tuning, within measureBudgetMs. */
   rounds: number;
   measureBudgetMs: number;
+  /** Quiet time before tuning: the previous task's page tears its workers down in the background. */
+  settleMs: number;
 }
 
 export interface TuneMeasured {
@@ -338,6 +340,9 @@ export interface TuneMeasured {
   /** What the tuner said of it. */
   tunerStatus: string;
   tunerReason?: string;
+  /** The tuner's time to build and verify it (ms), and whether ORT's wasm came compiled from an earlier worker. */
+  tunerMs: number;
+  wasmShared?: boolean;
   /** Per round: p50 ms at batch 1 (latency) or rows/s at maxBatch (throughput). */
   perRound: number[];
   /** Median over rounds. */

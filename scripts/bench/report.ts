@@ -21,6 +21,7 @@ import {
   sustainedRows,
   tfjsRows,
 } from './summary.js';
+import { tuneRows, tuneScore } from './tune-summary.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -55,7 +56,7 @@ function tables(r: BenchResults) {
   const label = (m: string, v: string) => `${r.models[m as keyof typeof r.models]?.label ?? m} ${v}`;
   const hl = headlines(r);
   const headline: Table = {
-    head: ['browser', 'pageinfer / ORT main, b1', 'at largest batch', 'pageinfer / ORT proxy, b1', 'at largest batch', 'pageinfer extra ms over compute, b1', 'long tasks pageinfer vs ORT main', 'dropped frames pageinfer / ORT main / idle', 'int8 speed-up over f32 by batch', 'hybrid / sequential', '2 workers / 1: streaming, hybrid', 'warm / cold: first result', 'warm / cold: bytes', 'wrong results'],
+    head: ['browser', 'pageinfer / ORT main, b1', 'at largest batch', 'pageinfer / ORT proxy, b1', 'at largest batch', 'pageinfer extra ms over compute, b1', 'long tasks pageinfer vs ORT main', 'dropped frames pageinfer / ORT main / idle', 'int8 speed-up over f32 by batch', 'hybrid / sequential', '2 workers / 1: streaming, hybrid', 'warm / cold: first result', 'warm / cold: bytes', 'autotune within 10 % of fastest', 'wrong results'],
     rows: hl.map((h) => [
       h.browser,
       ratio(h.overheadB1VsMain),
@@ -70,6 +71,7 @@ function tables(r: BenchResults) {
       `${ratio(h.twoWorkersStreaming)}, ${ratio(h.twoWorkersHybrid)}`,
       ratio(h.warmVsCold),
       ratio(h.warmVsColdBytes),
+      ((s) => (s.of ? `${s.within} of ${s.of} cells` : '–'))(tuneScore(tuneRows(r), h.browser)),
       String(h.wrongResults),
     ]),
   };
@@ -100,16 +102,29 @@ function tables(r: BenchResults) {
     head: ['browser', 'model', 'config', 'ran as', 'req/s', 'p50 ms', 'p95 ms', 'mean batch', 'compute p50 ms', 'vs sequential', 'wrong'],
     rows: cr.map((x) => [x.browser, label(x.model, x.variant), x.config, x.schedule, num(x.throughput, 0), ms(x.p50), ms(x.p95), num(x.meanBatchSize, 1), ms(x.computeP50), ratio(x.vsSequential), x.wrong ? `WRONG ${x.wrong}` : '0']),
   };
+  const met = (ok: boolean) => (ok ? 'met' : 'not met');
   const goals: Table = {
-    head: ['browser', 'model', 'hybrid / sequential (goal ≥ 4)', 'hybrid p95 vs maxDelay + 2 × batch compute', '2 workers / 1: streaming, hybrid (goal ≥ 1.7)'],
+    head: ['browser', 'model', 'hybrid / sequential, 1 worker (goal ≥ 4)', 'same, 2 workers', 'hybrid p95 vs maxDelay + 2 × batch compute, 1 worker', 'same, 2 workers', '2 workers / 1: streaming, hybrid (goal ≥ 1.7)'],
     rows: concurrencyGoals(r).map((g) => [
       g.browser,
       label(g.model, g.variant),
-      `${ratio(g.hybridVsSequential)} ${g.hybridGoal ? 'met' : 'not met'}`,
-      `${ms(g.hybridP95)} vs ${ms(g.p95Bound)} ms ${g.p95Goal ? 'met' : 'not met'}`,
-      `${ratio(g.streaming2wVs1w)}, ${ratio(g.hybrid2wVs1w)} ${g.workersGoal ? 'met' : 'not met'}`,
+      `${ratio(g.hybridVsSequential)} ${met(g.hybridGoal)}`,
+      `${ratio(g.hybrid2wVsSequential)} ${met(g.hybrid2wVsSequential >= 4)}`,
+      `${ms(g.hybridP95)} vs ${ms(g.p95Bound)} ms ${met(g.p95Goal)}`,
+      `${ms(g.hybrid2wP95)} vs ${ms(g.p95Bound2w)} ms ${met(g.hybrid2wP95 <= g.p95Bound2w)}`,
+      `${ratio(g.streaming2wVs1w)}, ${ratio(g.hybrid2wVs1w)} ${met(g.workersGoal)}`,
     ]),
   };
+  const tr = tuneRows(r);
+  const tune: Table = {
+    head: ['browser', 'model', 'objective', 'tuned choice', 'its figure', 'fastest correct (measured here)', 'its figure', 'gap (goal ≤ 1.10×)', 'candidates run', 'tuning ms', 'note'],
+    rows: tr.map((x) => {
+      const fig = (v: number) => (x.objective === 'latency' ? `${ms(v)} ms` : `${num(v, 0)} rows/s`);
+      return [x.browser, label(x.model, x.variant), x.objective === 'latency' ? 'latency, batch 1 (streaming)' : 'throughput, batch 32 (hybrid)', x.winner, fig(x.winnerValue), x.best, fig(x.bestValue), `${ratio(x.gap)} ${x.within10 ? 'met' : 'NOT MET'}`, String(x.candidates), ms(x.tuningMs), x.error ?? ''];
+    }),
+  };
+  const score = tuneScore(tr);
+  const tuneNote = score.of ? `The tuned choice is within 10 % of the fastest correct configuration in ${score.within} of ${score.of} cells (${r.browsers.filter((b) => !b.skipped).map((b) => { const s = tuneScore(tr, b.name); return `${b.name} ${s.within}/${s.of}`; }).join(', ')}).` : 'The tune suite did not run.';
   const sr = sustainedRows(r);
   const sustained: Table = {
     head: ['browser', 'model', 'batch', 'who', 'inferences/s', 'dropped frames %', 'longest frame gap ms', 'long tasks', 'long-task ms per s', 'stalls > 50 ms per s', 'stall ms per s'],
@@ -168,7 +183,7 @@ function tables(r: BenchResults) {
     rows: (cbOk?.warmRead ?? []).map((x) => [x.name, num(x.bytes / 1e6, 1), ms(x.cacheMedianMs), ms(x.rawGetMedianMs), ratio(x.ratio)]),
   };
   const cacheBenchNote = cb ? ('error' in cb ? `e2e/bench/cache.bench.ts failed: ${cb.error}` : `e2e/bench/cache.bench.ts, ${cbOk?.browser ?? 'Chromium'}`) : 'e2e/bench/cache.bench.ts did not run in this preset';
-  return { behindSummary, headline, overhead, loads, tfjs, tfjsNote, int8, concurrency, goals, sustained, cache, cacheBenchFirst, cacheBenchRead, cacheBenchNote, backends, memory, behind: behindT, browsers: browsersT, models: modelsT };
+  return { behindSummary, headline, overhead, loads, tfjs, tfjsNote, int8, concurrency, goals, tune, tuneNote, sustained, cache, cacheBenchFirst, cacheBenchRead, cacheBenchNote, backends, memory, behind: behindT, browsers: browsersT, models: modelsT };
 }
 
 function problems(r: BenchResults): string[] {
@@ -417,6 +432,7 @@ ${section('Latency against peers (wasm)', chartBlock('lat-mlp') + chartBlock('la
 ${section('TF.js (same MNIST weights)', `<p>${esc(t.tfjsNote)}</p>` + htmlTable(t.tfjs))}
 ${section('int8 against f32', chartBlock('int8') + htmlTable(t.int8))}
 ${section('Schedules: 64 concurrent requests', chartBlock('concurrency') + htmlTable(t.concurrency) + htmlTable(t.goals))}
+${section('Autotune against the fastest correct configuration', `<p>${esc(t.tuneNote)} Each cell: pageinfer tunes the model (threads auto, default candidates, a fresh measurement); then every candidate it listed is loaded as a fixed configuration and measured here, interleaved in rounds, every result checked.</p>` + htmlTable(t.tune))}
 ${section('Main thread during sustained inference', chartBlock('dropped') + chartBlock('longtasks') + htmlTable(t.sustained))}
 ${section('Backends', chartBlock('backends') + htmlTable(t.backends))}
 ${section('Cache: cold against warm', chartBlock('cache') + htmlTable(t.cache) + `<h3>${esc(t.cacheBenchNote)}</h3>` + htmlTable(t.cacheBenchFirst) + htmlTable(t.cacheBenchRead))}
@@ -472,6 +488,11 @@ ${mdTable(t.int8)}
 
 ${mdTable(t.concurrency)}
 ${mdTable(t.goals)}
+## Autotune against the fastest correct configuration
+
+${t.tuneNote} Each cell: pageinfer tunes the model (threads auto, default candidates, a fresh measurement); then every candidate it listed is loaded as a fixed configuration and measured here, interleaved in rounds, every result checked.
+
+${mdTable(t.tune)}
 ## Main thread during sustained inference
 
 ${mdTable(t.sustained)}

@@ -8,6 +8,7 @@ import type { Check, LatencySummary, PeerBatchResult } from '../../e2e/bench/typ
 import { writeReports } from './report.js';
 import type { BenchResults } from './results.js';
 import { backendRows, behind, cacheRows, concurrencyGoals, geomean, headlines, int8Rows, median, overheadRows, sustainedRows } from './summary.js';
+import { tuneRows, tuneScore } from './tune-summary.js';
 
 const ok = (n: number): Check => ({ results: n, wrong: 0, maxAbs: 0, limit: 1e-3, argmaxAgree: 1 });
 const lat = (p50: number, min = p50 / 2): LatencySummary => ({ n: 10, p50, p95: p50 * 2, mean: p50, min, max: p50 * 3 });
@@ -105,6 +106,29 @@ function results(): BenchResults {
     cache: [
       { browser: 'chromium', model: 'mlp', variant: 'f32', bytes: 12e6, mbitPerSecond: 50, downloads: { cold: 1, warm: 0 }, cold: { phase: 'cold', firstResultMs: 3000, loadMs: 2900, downloadMs: 2000, createMs: 500, runMs: 1, progressPhases: [], correct: true, cacheEntries: 1, warnings: [] }, warm: { phase: 'warm', firstResultMs: 600, loadMs: 590, downloadMs: 100, createMs: 450, runMs: 1, progressPhases: [], correct: true, cacheEntries: 1, warnings: [] } },
     ],
+    tune: [tuneCell('latency', 'wasm 1 thread', 'wasm 2 threads', 1.05), tuneCell('throughput', 'wasm 2 threads', 'wasm 2 workers × 1 thread', 1.25)],
+  };
+}
+
+function tuneCell(objective: 'latency' | 'throughput', winner: string, best: string, gap: number) {
+  const m = (label: string) => ({ label, backend: 'wasm', threads: 1, workers: 1, tunerStatus: label === winner ? 'winner' : 'ok', tunerMs: 100, perRound: [1], value: 1, check: ok(3) });
+  return {
+    browser: 'chromium' as const,
+    model: 'mlp' as const,
+    variant: 'qlinear',
+    mode: objective === 'latency' ? ('streaming' as const) : ('hybrid' as const),
+    objective,
+    threads: 2,
+    winner,
+    tuningMs: 800,
+    loadMs: 900,
+    table: '',
+    measured: [m(winner), m(best), { ...m('webgl'), error: 'no kernels' }],
+    best,
+    bestValue: 1,
+    winnerValue: gap,
+    gap,
+    errors: [],
   };
 }
 
@@ -148,6 +172,16 @@ describe('bench summary', () => {
     const [c] = cacheRows(results());
     expect(c.speedup).toBe(5);
     expect(c.coldBytesMs / c.warmBytesMs).toBe(20);
+  });
+
+  it('autotune cells: the gap to the fastest correct configuration, within 10 % or not', () => {
+    const rows = tuneRows(results());
+    expect(rows.map((x) => [x.objective, x.within10, x.candidates])).toEqual([
+      ['latency', true, 2],
+      ['throughput', false, 2],
+    ]);
+    expect(tuneScore(rows)).toEqual({ within: 1, of: 2 });
+    expect(tuneScore(rows, 'firefox')).toEqual({ within: 0, of: 0 });
   });
 
   it('a typed refusal is not a failure, a wrong GPU result is', () => {

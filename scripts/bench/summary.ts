@@ -189,12 +189,15 @@ export interface ConcurrencyGoals {
   browser: string;
   model: string;
   variant: string;
+  /** Hybrid on 1 and on 2 single-thread workers against sequential; goal ≥ 4. */
   hybridVsSequential: number;
-  /** Goal ≥ 4. */
+  hybrid2wVsSequential: number;
   hybridGoal: boolean;
   hybridP95: number;
-  /** maxDelay + 2 × the hybrid batch's compute time (p50). */
+  hybrid2wP95: number;
+  /** maxDelay + 2 × that config's batch compute time (p50). */
   p95Bound: number;
+  p95Bound2w: number;
   p95Goal: boolean;
   streaming2wVs1w: number;
   hybrid2wVs1w: number;
@@ -205,18 +208,24 @@ export interface ConcurrencyGoals {
 export function concurrencyGoals(r: BenchResults): ConcurrencyGoals[] {
   return r.concurrency.map((c) => {
     const h = c.summary.hybrid;
+    const h2w = c.summary['hybrid-2w'];
     const bound = c.maxDelayMs + 2 * (h?.computeP50 ?? NaN);
+    const bound2w = c.maxDelayMs + 2 * (h2w?.computeP50 ?? NaN);
     const s2 = c.ratios['streaming-2w/streaming']?.median ?? NaN;
     const h2 = c.ratios['hybrid-2w/hybrid']?.median ?? NaN;
     const hv = c.ratios['hybrid/sequential']?.median ?? NaN;
+    const hv2 = c.ratios['hybrid-2w/sequential']?.median ?? NaN;
     return {
       browser: c.browser,
       model: c.model,
       variant: c.variant,
       hybridVsSequential: hv,
+      hybrid2wVsSequential: hv2,
       hybridGoal: hv >= 4,
       hybridP95: h?.p95 ?? NaN,
+      hybrid2wP95: h2w?.p95 ?? NaN,
       p95Bound: bound,
+      p95Bound2w: bound2w,
       p95Goal: (h?.p95 ?? Infinity) <= bound,
       streaming2wVs1w: s2,
       hybrid2wVs1w: h2,

@@ -6,7 +6,7 @@
  */
 import * as pageinfer from '../../../lib/index.js';
 import type { TuneMeasured, TuneResult, TuneTask } from '../types.js';
-import { Checker, errorText, f32, median, modelOf, outWidth, rotate, sessionTimeoutMs } from './common.js';
+import { Checker, errorText, f32, median, modelOf, outWidth, rotate, sessionTimeoutMs, sleep } from './common.js';
 
 interface Loaded {
   m: TuneMeasured;
@@ -43,6 +43,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
     errors: [],
   };
 
+  await sleep(task.settleMs);
   // 1. Tune, as a user would: threads 'auto', the default candidates, a fresh measurement.
   const tuner = pageinfer.createEngine({ cache: false, sessionTimeoutMs });
   let candidates: pageinfer.TuningInfo['candidates'] = [];
@@ -74,7 +75,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
   const loaded: Loaded[] = [];
   try {
     for (const c of candidates) {
-      const m: TuneMeasured = { label: c.label, backend: c.backend, threads: c.threads, workers: c.workers, tunerStatus: c.status, tunerReason: c.reason, perRound: [], value: NaN, check: null };
+      const m: TuneMeasured = { label: c.label, backend: c.backend, threads: c.threads, workers: c.workers, tunerStatus: c.status, tunerReason: c.reason, tunerMs: c.ms, perRound: [], value: NaN, check: null };
       result.measured.push(m);
       try {
         const t0 = performance.now();
@@ -86,6 +87,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
           schedule: { ...schedule, workers: c.workers },
         });
         m.loadMs = performance.now() - t0;
+        m.wasmShared = model.info.timings.wasmShared;
         loaded.push({ m, model, checker: new Checker(c.backend === 'wasm' ? man.tolerance.wasm : man.tolerance.gpu, outWidth(man, refInfo)) });
       } catch (e) {
         m.error = errorText(e);
