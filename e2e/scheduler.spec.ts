@@ -175,7 +175,7 @@ test.describe('scheduler', () => {
       const order = async (pipeline: number) => {
         const model = await engine.load(url, { schedule: { workers: 1, pipeline } });
         const done: string[] = [];
-        const blocker = model.run(x(20000));
+        const blocker = model.run(x(200000)); // ~0.5 s: busy through every step below
         await harness.until(() => model.stats().pool.queued === 0, 2000);
         const first = model.run(x(1), { priority: 0 }).then(() => done.push('low1'));
         await new Promise((res) => setTimeout(res, 0)); // low1 alone in the queue: with pipeline 2 it goes to the busy worker
