@@ -393,6 +393,34 @@ test.describe('cache', () => {
     expect(offline.error).toMatchObject({ code: 'CACHE_MISS', details: { reason: 'unavailable' } });
   });
 
+  test('a browser that cannot store Blobs (WebKit private/automation sessions abort such transactions): chunks are stored as ArrayBuffers', async ({ browser }) => {
+    const ctx = await browser.newContext();
+    try {
+      const own = await ctx.newPage();
+      // What WebKit's ephemeral sessions do: a transaction that puts a Blob is aborted.
+      await own.addInitScript(() => {
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+          const request = put.call(this, value, key);
+          if (value instanceof Blob) this.transaction.abort();
+          return request;
+        };
+      });
+      await open(own);
+      const m = host('model');
+      const first = await load(own, { url: m.url });
+      expectCorrect(first);
+      expect(first.warnings).toEqual([]);
+      const second = await load(own, { url: m.url });
+      expectCorrect(second);
+      expect(second.phases).toEqual(['cache-read', 'verify', 'compile']);
+      expect(server.gets(m.path)).toHaveLength(1);
+      expect((await records(own, db)).chunks).toHaveLength(Math.ceil(base.byteLength / CHUNK));
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('concurrent loads of one model in a page share one download, and one caller aborting does not stop the others', async () => {
     const m = host('model', base, { bytesPerSecond: 100_000 });
     const r = await page.evaluate(

@@ -46,6 +46,8 @@ export const concurrencyConfigs: ConcurrencyConfig[] = [
   { name: 'hybrid', mode: 'hybrid', workers: 1, sequential: false },
   { name: 'streaming-2w', mode: 'streaming', workers: 2, sequential: false },
   { name: 'hybrid-2w', mode: 'hybrid', workers: 2, sequential: false },
+  { name: 'raw-1w', mode: 'hybrid', workers: 1, sequential: false, raw: true },
+  { name: 'raw-2w', mode: 'hybrid', workers: 2, sequential: false, raw: true },
 ];
 
 export const usage = `Usage: npm run bench -- [options]      (tsx e2e/bench/run.ts)
@@ -204,7 +206,7 @@ function fullPlan(): Plan {
       budgetMs: 5000,
       rounds: 9,
       measureBudgetMs: 4000,
-      settleMs: 1500,
+      settleMs: 5000,
     },
     firefoxHeaded: true,
     serve: 'build',

@@ -155,6 +155,8 @@ export interface ConcurrencyConfig {
   workers: number;
   /** Await each request before sending the next (the "sequential" baseline). */
   sequential: boolean;
+  /** Not pageinfer: the same burst batched by hand over raw ORT workers (the machine's ceiling). */
+  raw?: boolean;
 }
 
 export interface ConcurrencyTask {

@@ -5,7 +5,8 @@
  *   e:<sha256>  EntryRecord   a complete model: its size and chunk list (content address = SHA-256 of the bytes)
  *   u:<url>     UrlRecord     URL → sha256 index, with the server's validators (ETag, Last-Modified)
  *   p:<url>     PartialRecord an interrupted download: chunks so far, never served as a model
- *   c:<sha256>  Blob          one chunk, keyed by the SHA-256 of its own bytes (so every read can verify it)
+ *   c:<sha256>  Blob          one chunk, keyed by the SHA-256 of its own bytes (so every read can verify it);
+ *                             an ArrayBuffer where the browser cannot store Blobs (see chunkValue)
  *
  * Why one store with prefixes rather than one database per kind of record:
  * idb-keyval's `createStore(db, store)` creates its object store only when the
@@ -136,6 +137,13 @@ export const isQuotaError = (e: unknown): boolean =>
 
 export class CacheStore {
   private readonly use: UseStore;
+  /**
+   * Chunks are stored as Blobs (Chromium reads them back ~3× faster than
+   * ArrayBuffers). WebKit's ephemeral sessions (private browsing, automation)
+   * abort every transaction that stores a Blob: after one such failure,
+   * chunks are stored as ArrayBuffers instead.
+   */
+  private blobs = true;
 
   private constructor(readonly dbName: string) {
     this.use = createStore(dbName, 'records');
@@ -244,12 +252,28 @@ export class CacheStore {
   /** Stores one chunk and records it in the URL's partial download, atomically. */
   async appendChunk(partial: PartialRecord, ref: ChunkRef, data: Uint8Array): Promise<PartialRecord> {
     const next: PartialRecord = { ...partial, chunks: [...partial.chunks, ref], received: partial.received + ref.size, updatedAt: Date.now() };
-    const blob = new Blob([data as Uint8Array<ArrayBuffer>]);
-    await this.tx('readwrite', (s) => {
-      s.put(blob, keys.chunk(ref.hash));
-      s.put(next, keys.partial(partial.url));
-    });
+    await this.writeChunks(() =>
+      this.tx('readwrite', (s) => {
+        s.put(this.chunkValue(data), keys.chunk(ref.hash));
+        s.put(next, keys.partial(partial.url));
+      }),
+    );
     return next;
+  }
+
+  private chunkValue(bytes: Uint8Array): Blob | ArrayBuffer {
+    return this.blobs ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : (bytes.slice().buffer as ArrayBuffer);
+  }
+
+  /** Runs a write of chunks; if it fails for any reason but quota while chunks are Blobs, retries once with ArrayBuffers. */
+  private async writeChunks<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!this.blobs || isQuotaError(e)) throw e;
+      this.blobs = false;
+      return write();
+    }
   }
 
   /**
@@ -258,11 +282,11 @@ export class CacheStore {
    * `bytes`, so an entry never points at missing chunks.
    */
   async commit(url: string, entry: EntryRecord, index: UrlRecord, bytes: Uint8Array): Promise<void> {
-    await this.tx('readwrite', async (s) => {
+    await this.writeChunks(() => this.tx('readwrite', async (s) => {
       const present = await Promise.all(entry.chunks.map((c) => promisifyRequest(s.count(keys.chunk(c.hash)))));
       let offset = 0;
       entry.chunks.forEach((c, i) => {
-        if (!present[i]) s.put(new Blob([bytes.subarray(offset, offset + c.size) as Uint8Array<ArrayBuffer>]), keys.chunk(c.hash));
+        if (!present[i]) s.put(this.chunkValue(bytes.subarray(offset, offset + c.size)), keys.chunk(c.hash));
         offset += c.size;
       });
       const old: unknown = await promisifyRequest(s.get(keys.entry(entry.sha256)));
@@ -270,7 +294,7 @@ export class CacheStore {
       s.put(index, keys.url(url));
       s.delete(keys.partial(url));
       await collectGarbage(s);
-    });
+    }));
   }
 
   /** Marks an entry used now (LRU) and, when reached through a new URL, indexes that URL too. */

@@ -47,7 +47,7 @@ describe('static quantization', () => {
     const ys = await runModel(q, feeds);
     const floats = xs.map((x) => matmul(x, w, M, K, N));
     // One output quantization step of the product (range widened by max |bias|) bounds the extra error.
-    const r = minMax(floats.map((f, i) => f.map((v, j) => v + bias[j % N]) as Float32Array).concat([]));
+    const r = minMax(floats.map((f) => f.map((v, j) => v + bias[j % N]) as Float32Array).concat([]));
     const widen = Math.max(...bias.map(Math.abs));
     const step = (Math.max(0, r.max + widen) - Math.min(0, r.min - widen)) / 255;
     ys.forEach((y, i) => expect(maxAbsDiff(y, reference(xs[i], false))).toBeLessThan(step * 0.51 + 1e-4));

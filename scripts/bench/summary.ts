@@ -203,6 +203,10 @@ export interface ConcurrencyGoals {
   hybrid2wVs1w: number;
   /** Goal ≥ 1.7 (2 single-thread workers vs 1). */
   workersGoal: boolean;
+  /** The same 2 / 1 ratio for hand-written batching over raw ORT workers: what this machine allows. */
+  rawCeiling: number;
+  /** pageinfer hybrid on 2 workers against that hand-written pool (throughput; < 1 = pageinfer slower). */
+  hybrid2wVsRaw: number;
 }
 
 export function concurrencyGoals(r: BenchResults): ConcurrencyGoals[] {
@@ -230,6 +234,8 @@ export function concurrencyGoals(r: BenchResults): ConcurrencyGoals[] {
       streaming2wVs1w: s2,
       hybrid2wVs1w: h2,
       workersGoal: Math.max(...[s2, h2].filter(Number.isFinite)) >= 1.7,
+      rawCeiling: c.ratios['raw-2w/raw-1w']?.median ?? NaN,
+      hybrid2wVsRaw: c.ratios['hybrid-2w/raw-2w']?.median ?? NaN,
     };
   });
 }

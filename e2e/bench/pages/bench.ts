@@ -18,26 +18,20 @@ import ortModuleUrl from 'onnxruntime-web/wasm?url';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { tfjsAvailable, tfjsRunner } from './tfjs-peer.js';
 import { tuneCell } from './tune.js';
-import { manifest, modelOf, f32, bytesOf, sorted, quantile, median, summarize, Checker, errorText, sleep, yieldTask, rotate, sessionTimeoutMs, outWidth } from './common.js';
+import { concurrency } from './concurrency.js';
+import { modelOf, f32, bytesOf, median, summarize, Checker, errorText, sleep, yieldTask, rotate, sessionTimeoutMs, outWidth } from './common.js';
 import { tfjs } from 'virtual:bench-tfjs';
 import type {
   BackendsResult,
   BackendsTask,
   CacheResult,
   CacheTask,
-  Check,
-  ConcurrencyResult,
-  ConcurrencyRun,
-  ConcurrencyTask,
-  LatencySummary,
-  Manifest,
   MemoryResult,
   MemoryTask,
   ModelKey,
   ModelManifest,
   PageInfo,
   PeerBatchResult,
-  PeerLoad,
   PeerName,
   PeersOutput,
   PeersResult,
@@ -46,7 +40,6 @@ import type {
   SustainedResult,
   SustainedSlot,
   SustainedTask,
-  Tolerance,
 } from '../types.js';
 
 type Ort = typeof ortMain;
@@ -255,107 +248,6 @@ async function peers(task: PeersTask): Promise<PeersOutput> {
     for (const s of slots) await s.runner.dispose().catch(() => undefined);
   }
   return { results: task.variants.map((v) => results.get(v)!).filter(Boolean), precision };
-}
-
-// ---- concurrency: sequential vs streaming vs hybrid, 1 vs 2 workers --------
-
-async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyResult> {
-  const man = await modelOf(task.model);
-  const v = man.variants[task.variant];
-  const samples = await f32(man.samples.url);
-  const single = man.refs[task.variant].single;
-  if (!single) throw new Error(`no per-sample references for ${task.model}/${task.variant}`);
-  const singleRef = await f32(single.url);
-  const outRow = singleRef.length / man.samples.count;
-  const rowSize = man.samples.rowSize;
-  const result: ConcurrencyResult = { model: task.model, variant: task.variant, requests: task.requests, maxBatch: task.maxBatch, maxDelayMs: task.maxDelayMs, configs: [], runs: [], summary: {}, ratios: {}, errors: [] };
-  const engine = pageinfer.createEngine({ wasm: { threads: 1 }, cache: false, sessionTimeoutMs });
-  const models = new Map<string, pageinfer.Model>();
-  const checkers = new Map<string, Checker>();
-  try {
-    for (const c of task.configs) {
-      const t0 = performance.now();
-      try {
-        // Configs that differ only in how requests are sent (sequential vs streaming) share one loaded model.
-        const twin = task.configs.find((o) => o !== c && models.has(o.name) && o.mode === c.mode && o.workers === c.workers);
-        const m = twin
-          ? models.get(twin.name)!
-          : await engine.load(v.url, { backend: 'wasm', fallback: false, schedule: { mode: c.mode, workers: c.workers, maxBatch: task.maxBatch, maxDelayMs: task.maxDelayMs } });
-        models.set(c.name, m);
-        checkers.set(c.name, new Checker(man.tolerance.wasm, outRow));
-        result.configs.push({ ...c, schedule: m.info.schedule, loadMs: twin ? undefined : performance.now() - t0 });
-      } catch (e) {
-        result.configs.push({ ...c, error: errorText(e) });
-        result.errors.push(`${c.name}: ${errorText(e)}`);
-      }
-    }
-    const burst = async (name: string, sequential: boolean): Promise<ConcurrencyRun> => {
-      const m = models.get(name)!;
-      const chk = checkers.get(name)!;
-      m.resetStats();
-      const inputs = Array.from({ length: task.requests }, (_, i) => samples.slice((i % man.samples.count) * rowSize, ((i % man.samples.count) + 1) * rowSize));
-      const latencies: number[] = new Array(task.requests);
-      const one = async (i: number) => {
-        const t0 = performance.now();
-        const out = await m.run({ [man.input]: { type: 'float32', data: inputs[i], dims: [1, ...man.rowDims] } });
-        latencies[i] = performance.now() - t0;
-        return out[man.output].data as Float32Array;
-      };
-      const start = performance.now();
-      const outs: Float32Array[] = [];
-      if (sequential) for (let i = 0; i < task.requests; i++) outs.push(await one(i));
-      else outs.push(...(await Promise.all(inputs.map((_, i) => one(i)))));
-      const wallMs = performance.now() - start;
-      outs.forEach((o, i) => {
-        const j = i % man.samples.count;
-        chk.check(o, singleRef.subarray(j * outRow, (j + 1) * outRow));
-      });
-      const st = m.stats();
-      return { config: name, wallMs, throughput: (task.requests * 1000) / wallMs, latencies: latencies.map((x) => Math.round(x * 1000) / 1000), meanBatchSize: st.meanBatchSize, computeP50: st.computeMs.p50 };
-    };
-    const live = task.configs.filter((c) => models.has(c.name));
-    // Warm-up until the CPU settles: right after a load, V8 is still tiering up ORT's wasm in the
-    // background (seconds, on every worker), which would land in the first rounds' timings.
-    const warmStart = performance.now();
-    for (let k = 0; k < 3 || performance.now() - warmStart < task.warmupMs; k++) for (const c of live) await burst(c.name, c.sequential);
-    const started = performance.now();
-    for (let round = 0; round < task.rounds; round++) {
-      if (round > 0 && performance.now() - started > task.budgetMs) break;
-      for (const c of rotate(live, round)) result.runs.push({ ...(await burst(c.name, c.sequential)), config: c.name });
-    }
-    for (const c of live) {
-      const runs = result.runs.filter((r) => r.config === c.name);
-      const lat = runs.flatMap((r) => r.latencies);
-      result.summary[c.name] = {
-        throughput: median(runs.map((r) => r.throughput)),
-        p50: quantile(lat, 0.5),
-        p95: quantile(lat, 0.95),
-        meanBatchSize: median(runs.map((r) => r.meanBatchSize)),
-        computeP50: median(runs.map((r) => r.computeP50)),
-        check: checkers.get(c.name)!.result(),
-      };
-      if (checkers.get(c.name)!.wrong) result.errors.push(`${c.name}: ${checkers.get(c.name)!.wrong} wrong results: ${checkers.get(c.name)!.firstError}`);
-    }
-    const rounds = Math.max(0, ...live.map((c) => result.runs.filter((r) => r.config === c.name).length));
-    const thr = (name: string, k: number) => result.runs.filter((r) => r.config === name)[k]?.throughput;
-    const pair = (a: string, b: string) => {
-      if (!models.has(a) || !models.has(b)) return;
-      const per: number[] = [];
-      for (let k = 0; k < rounds; k++) {
-        const x = thr(a, k);
-        const y = thr(b, k);
-        if (x && y) per.push(x / y);
-      }
-      result.ratios[`${a}/${b}`] = { perRound: per, median: median(per) };
-    };
-    for (const c of live) if (c.name !== 'sequential') pair(c.name, 'sequential');
-    pair('streaming-2w', 'streaming');
-    pair('hybrid-2w', 'hybrid');
-    pair('hybrid', 'streaming');
-  } finally {
-    await engine.dispose();
-  }
-  return result;
 }
 
 // ---- sustained inference: long tasks and dropped frames ---------------------
