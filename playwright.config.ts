@@ -1,7 +1,23 @@
-import { defineConfig } from '@playwright/test';
-import { chromiumArgs, chromiumPath } from './e2e/browsers.js';
+import { defineConfig, type Project } from '@playwright/test';
+import { chromiumArgs, chromiumPath, firefoxPath } from './e2e/browsers.js';
 
 const port = Number(process.env.PAGEINFER_PORT ?? 5199);
+
+/**
+ * Every suite runs in Chromium. The engine and scheduler suites (worker protocol, typed errors
+ * across the boundary, crash detection, shared wasm, pipelining, VAD streams) also run in Firefox
+ * ESR, through Playwright's moz-firefox channel, when it is installed (.ci/run installs it).
+ */
+const projects: Project[] = [{ name: 'chromium', use: { browserName: 'chromium', launchOptions: { executablePath: chromiumPath, args: chromiumArgs } } }];
+if (firefoxPath) {
+  projects.push({
+    name: 'firefox',
+    testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts'],
+    use: { browserName: 'firefox', channel: 'moz-firefox', launchOptions: { executablePath: firefoxPath } },
+  });
+} else {
+  console.warn('[playwright] Firefox ESR not found (/usr/bin/firefox-esr): the Firefox project does not run');
+}
 
 export default defineConfig({
   testDir: 'e2e',
@@ -15,10 +31,9 @@ export default defineConfig({
   globalSetup: './e2e/global-setup.ts',
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    browserName: 'chromium',
-    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
     trace: 'retain-on-failure',
   },
+  projects,
   webServer: {
     command: `PAGEINFER_TEST=1 npx vite --port ${port} --logLevel warn`,
     url: `http://127.0.0.1:${port}/e2e/pages/harness.html`,

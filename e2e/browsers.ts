@@ -13,3 +13,6 @@ export const chromiumArgs = [
   '--disable-quic',
   '--enable-unsafe-webgpu',
 ];
+
+/** Debian's Firefox ESR, driven through Playwright's moz-firefox channel (WebDriver BiDi). */
+export const firefoxPath = ['/usr/bin/firefox-esr'].find((p) => existsSync(p));

@@ -63,7 +63,8 @@ export class Engine extends EventTarget {
     });
     const downloadMs = performance.now() - started;
     const caps = await this.capabilities();
-    const plan = planBackends(caps, options.backend ?? this.options.backends ?? 'auto', options.fallback ?? true);
+    const preference = options.backend ?? this.options.backends ?? 'auto';
+    const plan = planBackends(caps, preference, options.fallback ?? true);
     const schedule = options.schedule ?? {};
     const size = sizePool(caps.cores, this.options.wasm?.threads ?? 'auto', schedule.workers ?? 'auto');
     const threadChoice = resolveThreads(size.threads, caps);
@@ -90,7 +91,9 @@ export class Engine extends EventTarget {
       onProgress,
       onThreadsReduced: (message) => warn('THREADS_REDUCED', message),
     });
-    if (!opened.tuning && opened.attempts.length > 1) warn('BACKEND_FALLBACK', opened.reason);
+    // Never a silent fallback: the backend asked for first is not the one that runs.
+    const wanted = preference === 'auto' ? null : typeof preference === 'string' ? preference : preference[0];
+    if (!opened.tuning && (opened.attempts.length > 1 || (wanted && opened.config.backend !== wanted))) warn('BACKEND_FALLBACK', opened.reason);
     const handle = opened.replica.handle;
 
     let scheduler: Scheduler | null = null;
