@@ -345,6 +345,7 @@ export interface TuneMeasured {
   /** The tuner's time to build and verify it (ms), and whether ORT's wasm came compiled from an earlier worker. */
   tunerMs: number;
   wasmShared?: boolean;
+  wasmNote?: string;
   /** Per round: p50 ms at batch 1 (latency) or rows/s at maxBatch (throughput). */
   perRound: number[];
   /** Median over rounds. */

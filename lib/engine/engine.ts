@@ -124,7 +124,7 @@ export class Engine extends EventTarget {
       fixedDims: handle.fixedDims,
       ops: handle.ops,
       sizeBytes: bytes.byteLength,
-      timings: { downloadMs, createMs: handle.createMs, wasmShared: handle.wasmReused },
+      timings: { downloadMs, createMs: handle.createMs, wasmShared: handle.wasmReused, wasmNote: handle.wasmNote },
       schedule: { ...built.info, workers: pool.size },
       tuning: opened.tuning,
       warnings,

@@ -110,7 +110,7 @@ export interface ModelInfo {
   ops: Record<string, number>;
   sizeBytes: number;
   /** createMs: building the first session in its worker; wasmShared: ORT's wasm came compiled from an earlier worker of this page. */
-  timings: { downloadMs: number; createMs: number; wasmShared: boolean };
+  timings: { downloadMs: number; createMs: number; wasmShared: boolean; wasmNote?: string };
   schedule: ScheduleInfo;
   /** The autotuner's table and verdicts, when this load was tuned or reused a tuning decision. */
   tuning?: TuningInfo;

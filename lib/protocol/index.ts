@@ -41,6 +41,8 @@ export interface SessionHandle {
   compiledModules: SharedModule[];
   /** True when ORT's wasm was instantiated from a module compiled in another worker. */
   wasmReused: boolean;
+  /** Why ORT's wasm could not be shared, when it could not. */
+  wasmNote?: string;
 }
 
 export interface RunResult {

@@ -78,6 +78,7 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
     createMs: performance.now() - started,
     compiledModules: shared.compiled,
     wasmReused: shared.reused > 0,
+    wasmNote: request.backend === 'webgl' ? undefined : shared.note,
   };
 }
 

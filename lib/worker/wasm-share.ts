@@ -13,8 +13,9 @@ export interface SharedModule {
 
 const known = new Map<string, WebAssembly.Module>();
 const compiledHere: SharedModule[] = [];
-/** ORT instantiations in this worker that used a module compiled elsewhere. */
+/** ORT instantiations in this worker that used a module compiled elsewhere; the last streaming compile error. */
 let reusedHere = 0;
+let lastError = '';
 let installed = false;
 
 /** Whether this browser can post a WebAssembly.Module between page and worker (feature-tested once). */
@@ -39,7 +40,12 @@ export function shareWasmModules(): void {
       reusedHere++;
       void response.body?.cancel(); // already compiled: the bytes are not needed
     } else {
-      module = await WebAssembly.compileStreaming(response);
+      try {
+        module = await WebAssembly.compileStreaming(response);
+      } catch (e) {
+        lastError = `${(e as Error)?.name}: ${(e as Error)?.message}`;
+        throw e; // the glue then instantiates from an ArrayBuffer: unshared, still correct
+      }
       if (response.url) {
         known.set(response.url, module);
         compiledHere.push({ url: response.url, module });
@@ -54,9 +60,14 @@ export function adoptModules(modules: readonly SharedModule[] = []): void {
   for (const m of modules) if (!known.has(m.url)) known.set(m.url, m.module);
 }
 
-/** Worker side: modules compiled in this worker since the last call (for the page to keep), and how many were reused. */
-export function takeCompiledModules(): { compiled: SharedModule[]; reused: number } {
-  return { compiled: compiledHere.splice(0), reused: reusedHere };
+/** Worker side: modules compiled in this worker since the last call (for the page to keep), how many were reused, and why none could be shared. */
+export function takeCompiledModules(): { compiled: SharedModule[]; reused: number; note?: string } {
+  const note = !canShareModules
+    ? 'this browser cannot post a WebAssembly.Module to a worker'
+    : lastError
+      ? `streaming compile failed (${lastError}); the glue compiled from an ArrayBuffer`
+      : undefined;
+  return { compiled: compiledHere.splice(0), reused: reusedHere, note };
 }
 
 /** Page side: every module a worker compiled, by URL, handed to the workers that come after. */

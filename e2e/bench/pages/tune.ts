@@ -88,6 +88,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
         });
         m.loadMs = performance.now() - t0;
         m.wasmShared = model.info.timings.wasmShared;
+        m.wasmNote = model.info.timings.wasmNote;
         loaded.push({ m, model, checker: new Checker(c.backend === 'wasm' ? man.tolerance.wasm : man.tolerance.gpu, outWidth(man, refInfo)) });
       } catch (e) {
         m.error = errorText(e);
