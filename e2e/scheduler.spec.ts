@@ -227,6 +227,27 @@ test.describe('scheduler', () => {
     expect(r.pool.workers).toBe(1);
   });
 
+  test('a worker whose session is ready before the page watches its life lock is not handed work early: its crash is noticed', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness } = window;
+      harness.delayLifeLockMs = 300; // the session is built first; the life lock is taken 300 ms later
+      const engine = harness.crashingEngine({ wasm: { threads: 1 } });
+      const model = await engine.load(url, { schedule: { workers: 1 } });
+      const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64).fill(0.25), dims: [1, 64] } });
+      harness.crashNextRuns = 1;
+      const outcome = await Promise.race([
+        model.run(x(), { transfer: false }).then((o) => (o.y.dims[1] === 16 ? 'retried' : 'wrong'), (e) => harness.caught(e).code),
+        new Promise<string>((res) => setTimeout(() => res('hang'), 15_000)),
+      ]);
+      harness.delayLifeLockMs = 0;
+      const result = { outcome, pool: model.stats().pool };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.outcome).toBe('retried');
+    expect(r.pool.respawns).toBe(1);
+  });
+
   test('crash with a pipelined job: both jobs in the dead worker are retried on its replacement', async ({ page }) => {
     const r = await page.evaluate(async ([url]) => {
       const { harness } = window;

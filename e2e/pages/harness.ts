@@ -82,6 +82,8 @@ const harness = {
   },
   /** How many upcoming `run` calls kill their worker instead of reaching it (crash injection). */
   crashNextRuns: 0,
+  /** Hold back each new worker's life-lock request this long, so its session is ready before the page watches it. */
+  delayLifeLockMs: 0,
   /** An engine whose workers crash on demand: see crashNextRuns. */
   crashingEngine(options: EngineOptions = {}) {
     return pageinfer.createEngine({
@@ -94,6 +96,10 @@ const harness = {
           if (harness.crashNextRuns > 0 && message?.type === 'APPLY' && message.path?.[0] === 'run') {
             harness.crashNextRuns--;
             w.terminate(); // dies with the request in hand, as an out-of-memory kill would
+            return;
+          }
+          if (harness.delayLifeLockMs > 0 && message?.type === 'APPLY' && message.path?.[0] === 'holdLifeLock') {
+            setTimeout(() => post(message, transfer), harness.delayLifeLockMs);
             return;
           }
           post(message, transfer);

@@ -55,11 +55,10 @@ export class Replica {
         ortModuleUrl: config.ortModuleUrl,
         wasmModules: modulesForWorker(),
       };
-      const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer])), {
-        signal,
-        timeoutMs: config.timeoutMs,
-        what: `building a ${config.backend} session with ${config.threads} thread(s)`,
-      });
+      const what = `building a ${config.backend} session with ${config.threads} thread(s)`;
+      const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer])), { signal, timeoutMs: config.timeoutMs, what });
+      // With a shared wasm module the session can be ready before the page watches the worker's life lock.
+      await host.call(() => host.watching, { signal, timeoutMs: config.timeoutMs, what });
       keepModules(handle.compiledModules);
       handle.compiledModules = []; // the page keeps them; the handle stays plain data (info, IndexedDB)
       return new Replica(host, handle);

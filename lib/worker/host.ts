@@ -24,11 +24,19 @@ export class WorkerHost {
   private readonly died: Promise<never>;
   private fail!: (error: WorkerCrashedError) => void;
   private dead: WorkerCrashedError | null = null;
+  /**
+   * Resolves once the page watches the worker's life lock. A worker that dies
+   * before that is noticed by nothing (terminate fires no event): callers must
+   * not hand it work until then (Replica.open waits for it).
+   */
+  readonly watching: Promise<void>;
+  private watched!: () => void;
 
   constructor(factory: WorkerFactory = defaultWorkerFactory) {
     registerErrorTransfer();
     this.died = new Promise<never>((_, reject) => (this.fail = reject));
     this.died.catch(() => {}); // observed through call(); never an unhandled rejection
+    this.watching = new Promise<void>((resolve) => (this.watched = resolve));
     this.worker = factory();
     this.worker.addEventListener('error', (e) => {
       e.preventDefault();
@@ -40,14 +48,18 @@ export class WorkerHost {
   }
 
   private watchLife(): void {
-    if (typeof navigator === 'undefined' || !navigator.locks) return;
+    if (typeof navigator === 'undefined' || !navigator.locks) return this.watched();
     const name = `pageinfer-worker-${crypto.randomUUID()}`;
     this.api
       .holdLifeLock(name)
       .then(async (held) => {
-        if (held) await navigator.locks.request(name, () => this.markDead('the worker stopped (terminated, crashed or out of memory)'));
+        if (!held) return this.watched();
+        // Queued behind the worker's hold: granted exactly when the worker is gone.
+        const gone = navigator.locks.request(name, () => this.markDead('the worker stopped (terminated, crashed or out of memory)'));
+        this.watched();
+        await gone;
       })
-      .catch(() => {});
+      .catch(() => this.watched());
   }
 
   get alive(): boolean {
