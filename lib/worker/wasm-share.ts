@@ -11,12 +11,22 @@ export interface SharedModule {
   module: WebAssembly.Module;
 }
 
-const known = new Map<string, WebAssembly.Module>();
-const compiledHere: SharedModule[] = [];
-/** ORT instantiations in this worker that used a module compiled elsewhere; the last streaming compile error. */
-let reusedHere = 0;
-let lastError = '';
-let installed = false;
+/**
+ * Worker-side state lives on the worker's global, once: if a bundler ever
+ * evaluates this module twice in one worker, the wrapper installed by one copy
+ * and the bookkeeping read by the other still agree.
+ */
+interface WorkerState {
+  known: Map<string, WebAssembly.Module>;
+  compiledHere: SharedModule[];
+  /** ORT instantiations in this worker that used a module compiled elsewhere. */
+  reused: number;
+  /** The last streaming compile error. */
+  lastError: string;
+  installed: boolean;
+}
+const stateKey = Symbol.for('pageinfer.wasm-share');
+const state: WorkerState = ((globalThis as Record<symbol, WorkerState>)[stateKey] ??= { known: new Map(), compiledHere: [], reused: 0, lastError: '', installed: false });
 
 /** Whether this browser can post a WebAssembly.Module between page and worker (feature-tested once). */
 export const canShareModules: boolean = (() => {
@@ -31,24 +41,24 @@ export const canShareModules: boolean = (() => {
 
 /** Worker side, before ORT loads: route ORT's instantiateStreaming through the shared modules. */
 export function shareWasmModules(): void {
-  if (installed || !canShareModules || typeof WebAssembly.instantiateStreaming !== 'function') return;
-  installed = true;
+  if (state.installed || !canShareModules || typeof WebAssembly.instantiateStreaming !== 'function') return;
+  state.installed = true;
   (WebAssembly as { instantiateStreaming: typeof WebAssembly.instantiateStreaming }).instantiateStreaming = async (source, imports) => {
     const response = await source;
-    let module = known.get(response.url);
+    let module = state.known.get(response.url);
     if (module) {
-      reusedHere++;
+      state.reused++;
       void response.body?.cancel(); // already compiled: the bytes are not needed
     } else {
       try {
         module = await WebAssembly.compileStreaming(response);
       } catch (e) {
-        lastError = `${(e as Error)?.name}: ${(e as Error)?.message}`;
+        state.lastError = `${(e as Error)?.name}: ${(e as Error)?.message}`;
         throw e; // the glue then instantiates from an ArrayBuffer: unshared, still correct
       }
       if (response.url) {
-        known.set(response.url, module);
-        compiledHere.push({ url: response.url, module });
+        state.known.set(response.url, module);
+        state.compiledHere.push({ url: response.url, module });
       }
     }
     return { module, instance: await WebAssembly.instantiate(module, imports) };
@@ -57,17 +67,17 @@ export function shareWasmModules(): void {
 
 /** Worker side: modules the page already has. */
 export function adoptModules(modules: readonly SharedModule[] = []): void {
-  for (const m of modules) if (!known.has(m.url)) known.set(m.url, m.module);
+  for (const m of modules) if (!state.known.has(m.url)) state.known.set(m.url, m.module);
 }
 
 /** Worker side: modules compiled in this worker since the last call (for the page to keep), how many were reused, and why none could be shared. */
 export function takeCompiledModules(): { compiled: SharedModule[]; reused: number; note?: string } {
   const note = !canShareModules
     ? 'this browser cannot post a WebAssembly.Module to a worker'
-    : lastError
-      ? `streaming compile failed (${lastError}); the glue compiled from an ArrayBuffer`
+    : state.lastError
+      ? `streaming compile failed (${state.lastError}); the glue compiled from an ArrayBuffer`
       : undefined;
-  return { compiled: compiledHere.splice(0), reused: reusedHere, note };
+  return { compiled: state.compiledHere.splice(0), reused: state.reused, note };
 }
 
 /** Page side: every module a worker compiled, by URL, handed to the workers that come after. */
