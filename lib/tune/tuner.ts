@@ -34,10 +34,8 @@ interface Built {
   config: SessionConfig;
 }
 
-interface Live {
+interface Live extends Built {
   report: TuneCandidateReport;
-  replicas: Replica[];
-  config: SessionConfig;
   samples: { latency1: number[]; latencyN: number[]; rowsPerSecond: number[] };
 }
 
@@ -68,7 +66,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
         continue;
       }
       const t0 = performance.now();
-      const built: Built | null = await build(request, candidate, isReference ? undefined : deadline, report).catch((error: Error) => {
+      const built: Built | null = await build(request, candidate, budgetMs, isReference ? undefined : deadline).catch((error: Error) => {
         if (request.signal?.aborted) throw request.signal.reason;
         report.status = 'failed';
         report.reason = error.message;
@@ -131,7 +129,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
 }
 
 /** The candidate's sessions in fresh workers; building past `deadline` is cut (the workers are killed). */
-async function build(request: TuneRequest, candidate: TuneCandidate, deadline: number | undefined, report: TuneCandidateReport): Promise<Built> {
+async function build(request: TuneRequest, candidate: TuneCandidate, budgetMs: number, deadline: number | undefined): Promise<Built> {
   const config: SessionConfig = {
     ...request.base,
     backend: candidate.backend,
@@ -141,7 +139,7 @@ async function build(request: TuneRequest, candidate: TuneCandidate, deadline: n
   };
   const cut = new AbortController();
   const left = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
-  const timer = left === undefined ? undefined : setTimeout(() => cut.abort(new TimeoutError(`ran past the ${request.options.budgetMs ?? defaultBudgetMs} ms tuning budget`, { budgetMs: request.options.budgetMs ?? defaultBudgetMs })), left);
+  const timer = left === undefined ? undefined : setTimeout(() => cut.abort(new TimeoutError(`ran past the ${budgetMs} ms tuning budget`, { budgetMs })), left);
   const signal = request.signal ? AbortSignal.any([request.signal, cut.signal]) : cut.signal;
   const replicas: Replica[] = [];
   try {
@@ -149,8 +147,7 @@ async function build(request: TuneRequest, candidate: TuneCandidate, deadline: n
     return { replicas, config };
   } catch (error) {
     for (const r of replicas) void r.dispose();
-    if (cut.signal.aborted && !request.signal?.aborted) report.reason = (cut.signal.reason as Error).message;
-    throw cut.signal.aborted && !request.signal?.aborted ? cut.signal.reason : error;
+    throw cut.signal.aborted && !request.signal?.aborted ? cut.signal.reason : error; // the caller reports its message
   } finally {
     clearTimeout(timer);
   }
@@ -192,8 +189,8 @@ async function measure(live: Live[], probe: (rows: number) => Feeds, objective: 
     for (let i = 0; i < 2 || performance.now() < until; i++) await time(l.replicas[0], i % 2 ? rows : 1);
   }
   for (let k = 0; k < maxRounds && (k === 0 || performance.now() < deadline); k++) {
-    for (let i = 0; i < live.length; i++) {
-      const l = live[(i + k) % live.length];
+    for (let c = 0; c < live.length; c++) {
+      const l = live[(c + k) % live.length];
       const first = l.replicas[0];
       for (let i = 0; i < 3; i++) l.samples.latency1.push(await time(first, 1));
       if (rows !== 1) l.samples.latencyN.push(await time(first, rows));

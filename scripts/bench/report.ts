@@ -30,6 +30,7 @@ const root = resolve(import.meta.dirname, '../..');
 export const ms = (x: number) => (!Number.isFinite(x) ? '–' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 export const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');
 const num = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const tuneCells = (s: { within: number; of: number }) => (s.of ? `${s.within} of ${s.of} cells` : '–');
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -55,6 +56,7 @@ function htmlTable(t: Table): string {
 function tables(r: BenchResults) {
   const label = (m: string, v: string) => `${r.models[m as keyof typeof r.models]?.label ?? m} ${v}`;
   const hl = headlines(r);
+  const tr = tuneRows(r);
   const headline: Table = {
     head: ['browser', 'pageinfer / ORT main, b1', 'at largest batch', 'pageinfer / ORT proxy, b1', 'at largest batch', 'pageinfer extra ms over compute, b1', 'long tasks pageinfer vs ORT main', 'dropped frames pageinfer / ORT main / idle', 'int8 speed-up over f32 by batch', 'hybrid / sequential', '2 workers / 1: streaming, hybrid', 'warm / cold: first result', 'warm / cold: bytes', 'autotune within 10 % of fastest', 'wrong results'],
     rows: hl.map((h) => [
@@ -71,7 +73,7 @@ function tables(r: BenchResults) {
       `${ratio(h.twoWorkersStreaming)}, ${ratio(h.twoWorkersHybrid)}`,
       ratio(h.warmVsCold),
       ratio(h.warmVsColdBytes),
-      ((s) => (s.of ? `${s.within} of ${s.of} cells` : '–'))(tuneScore(tuneRows(r), h.browser)),
+      tuneCells(tuneScore(tr, h.browser)),
       String(h.wrongResults),
     ]),
   };
@@ -117,7 +119,6 @@ function tables(r: BenchResults) {
       ratio(g.hybrid2wVsRaw),
     ]),
   };
-  const tr = tuneRows(r);
   const tune: Table = {
     head: ['browser', 'model', 'objective', 'tuned choice', 'its figure', 'fastest correct (measured here)', 'its figure', 'gap (goal ≤ 1.10×)', 'candidates run', 'tuning ms', 'note'],
     rows: tr.map((x) => {

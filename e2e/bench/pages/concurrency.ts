@@ -44,13 +44,15 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
         result.errors.push(`${c.name}: ${errorText(e)}`);
       }
     }
+    /** One single-row input per request, cycling through the samples (fresh buffers: runs transfer them). */
+    const burstInputs = () => Array.from({ length: task.requests }, (_, i) => samples.slice((i % man.samples.count) * rowSize, ((i % man.samples.count) + 1) * rowSize));
     const check = (chk: Checker, outs: Float32Array[]) =>
       outs.forEach((o, i) => {
         const j = i % man.samples.count;
         chk.check(o, singleRef.subarray(j * outRow, (j + 1) * outRow));
       });
     const rawBurst = async (name: string): Promise<ConcurrencyRun> => {
-      const inputs = Array.from({ length: task.requests }, (_, i) => samples.slice((i % man.samples.count) * rowSize, ((i % man.samples.count) + 1) * rowSize));
+      const inputs = burstInputs();
       const start = performance.now();
       const { outputs, doneAt } = await raws.get(name)!.burst(man.input, inputs, man.rowDims, task.maxBatch);
       const wallMs = performance.now() - start;
@@ -63,7 +65,7 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
       const m = models.get(name)!;
       const chk = checkers.get(name)!;
       m.resetStats();
-      const inputs = Array.from({ length: task.requests }, (_, i) => samples.slice((i % man.samples.count) * rowSize, ((i % man.samples.count) + 1) * rowSize));
+      const inputs = burstInputs();
       const latencies: number[] = new Array(task.requests);
       const one = async (i: number) => {
         const t0 = performance.now();
