@@ -1,8 +1,9 @@
 import { PageInferError, TimeoutError } from '../errors/index.js';
 import { Replica, type SessionConfig } from '../pool/replica.js';
-import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
-import { zeroFeeds } from '../tensor/zeros.js';
+import type { Feeds, Outputs } from '../tensor/types.js';
 import { agreement } from './compare.js';
+import { measure, quantile, type Measured } from './measure.js';
+import { probeFeeds } from './probe.js';
 import type { TuneCandidateReport, TuneCandidate, TuneOptions, TuningInfo } from './types.js';
 
 export interface TuneRequest {
@@ -24,19 +25,14 @@ export interface TuneOutcome {
 }
 
 const defaultBudgetMs = 5000;
-/** Each candidate runs this long before it is timed: V8 tiers ORT's wasm up in the background for a while after a load. */
-const warmupMs = 200;
-/** Measurement rounds, interleaved across candidates so that drift on a busy machine hits them all alike. */
-const maxRounds = 7;
 
 interface Built {
   replicas: Replica[];
   config: SessionConfig;
 }
 
-interface Live extends Built {
+interface Live extends Built, Measured {
   report: TuneCandidateReport;
-  samples: { latency1: number[]; latencyN: number[]; rowsPerSecond: number[] };
 }
 
 /**
@@ -173,41 +169,6 @@ async function verify(replica: Replica, probe: (rows: number) => Feeds, referenc
   return { outputs, agreement: figures };
 }
 
-/**
- * Warm-up, then rounds in a rotating order: latency at batch 1 (and at the
- * scheduler's batch), and for throughput rows/s with every worker busy. At
- * least one round runs; more while the budget lasts.
- */
-async function measure(live: Live[], probe: (rows: number) => Feeds, objective: 'latency' | 'throughput', rows: number, deadline: number, signal?: AbortSignal): Promise<void> {
-  const time = async (replica: Replica, n: number) => {
-    const t = performance.now();
-    await replica.run(structuredClone(probe(n)), n, true, signal);
-    return performance.now() - t;
-  };
-  for (const l of live) {
-    const until = Math.min(deadline, performance.now() + warmupMs);
-    for (let i = 0; i < 2 || performance.now() < until; i++) await time(l.replicas[0], i % 2 ? rows : 1);
-  }
-  for (let k = 0; k < maxRounds && (k === 0 || performance.now() < deadline); k++) {
-    for (let c = 0; c < live.length; c++) {
-      const l = live[(c + k) % live.length];
-      const first = l.replicas[0];
-      for (let i = 0; i < 3; i++) l.samples.latency1.push(await time(first, 1));
-      if (rows !== 1) l.samples.latencyN.push(await time(first, rows));
-      if (objective === 'throughput') l.samples.rowsPerSecond.push(await throughput(l.replicas, probe(rows), rows, signal));
-    }
-  }
-}
-
-/** Linear-interpolated quantile q ∈ [0, 1]. */
-export function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const at = (s.length - 1) * q;
-  const lo = Math.floor(at);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
-}
-
 function better(a: TuneCandidateReport, b: TuneCandidateReport, objective: 'latency' | 'throughput'): boolean {
   return objective === 'latency' ? a.latencyMs[1] < b.latencyMs[1] : (a.rowsPerSecond ?? 0) > (b.rowsPerSecond ?? 0);
 }
@@ -242,58 +203,6 @@ function table(reports: TuneCandidateReport[], rows: number): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
-
-/** All replicas busy at once, two jobs each, pipelined as the scheduler does: rows per second of the whole set. */
-async function throughput(replicas: Replica[], feeds: Feeds, rows: number, signal?: AbortSignal): Promise<number> {
-  const t = performance.now();
-  await Promise.all(replicas.flatMap((r) => [r.run(structuredClone(feeds), rows, true, signal), r.run(structuredClone(feeds), rows, true, signal)]));
-  return (replicas.length * 2 * rows * 1000) / (performance.now() - t);
-}
-
-/**
- * Probe inputs: the caller's (tiled along the batch dim for other batch sizes),
- * or seeded random values shaped by the model's dims and `overrides`.
- */
-function probeFeeds(inputs: readonly ValueInfo[], given?: Feeds, overrides?: Record<string, number>): (rows: number) => Feeds {
-  const cache = new Map<number, Feeds>();
-  return (rows) => {
-    let feeds = cache.get(rows);
-    if (feeds) return feeds;
-    if (given) feeds = tileRows(given, rows);
-    else {
-      const zero = zeroFeeds(inputs, rows, overrides);
-      if (!zero) throw new PageInferError('tuning needs probe inputs: an input has a dim with no known size (pass tune.inputs or freeDimensionOverrides)');
-      let seed = 12345;
-      for (const t of Object.values(zero)) {
-        if (t.data instanceof Float32Array || t.data instanceof Float64Array) {
-          const d = t.data as Float32Array;
-          for (let i = 0; i < d.length; i++) d[i] = ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) * 2 - 1;
-        }
-      }
-      feeds = zero;
-    }
-    cache.set(rows, feeds);
-    return feeds;
-  };
-}
-
-/** `feeds` with `rows` rows: its own rows repeated (or the first ones kept). */
-function tileRows(feeds: Feeds, rows: number): Feeds {
-  const out: Feeds = {};
-  for (const [name, t] of Object.entries(feeds)) {
-    if (t.dims[0] === rows || Array.isArray(t.data)) {
-      out[name] = t;
-      continue;
-    }
-    const rowSize = t.dims.slice(1).reduce((a, b) => a * b, 1);
-    const have = t.dims[0];
-    const src = t.data as Float32Array;
-    const data = new (src.constructor as new (n: number) => Float32Array)(rows * rowSize);
-    for (let r = 0; r < rows; r++) data.set(src.subarray((r % have) * rowSize, (r % have + 1) * rowSize), r * rowSize);
-    out[name] = { type: t.type, data, dims: [rows, ...t.dims.slice(1)] };
-  }
-  return out;
 }
 
 function fmt(x: number): string {

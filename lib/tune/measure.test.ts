@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quantile } from './tuner.js';
+import { quantile } from './measure.js';
 
 describe('quantile', () => {
   it('interpolates between ranks', () => {

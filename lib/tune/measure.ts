@@ -1,0 +1,91 @@
+import type { Replica } from '../pool/replica.js';
+import type { Feeds } from '../tensor/types.js';
+
+/** Samples of one candidate, one per round. */
+export interface Samples {
+  latency1: number[];
+  latencyN: number[];
+  rowsPerSecond: number[];
+}
+
+export interface Measured {
+  replicas: Replica[];
+  samples: Samples;
+}
+
+/** Each candidate runs this long before it is timed: V8 tiers ORT's wasm up in the background for a while after a load. */
+const warmupMs = 200;
+/** Measurement rounds, interleaved across candidates so that drift on a busy machine hits them all alike. */
+const maxRounds = 7;
+/**
+ * One sample is this much back-to-back work, not one run: a run of a few ms is at the mercy of
+ * one time slice of a busy machine, and a multi-threaded session whose pool threads went to
+ * sleep while other candidates ran needs a few runs to wake them.
+ */
+const sampleMs = 25;
+
+/**
+ * Warm-up, then rounds in a rotating order. Each sample starts with one untimed
+ * run (it wakes the candidate's threads). The objective's figure is then timed
+ * over `sampleMs` of back-to-back work: the median latency at batch 1, or rows/s
+ * with every worker kept busy; the other figures (shown, not ranked) over a few
+ * runs. At least one round runs; more while the budget lasts.
+ */
+export async function measure(live: Measured[], probe: (rows: number) => Feeds, objective: 'latency' | 'throughput', rows: number, deadline: number, signal?: AbortSignal): Promise<void> {
+  const time = async (replica: Replica, n: number) => {
+    const t = performance.now();
+    await replica.run(structuredClone(probe(n)), n, true, signal);
+    return performance.now() - t;
+  };
+  /** Median run time: over a window of back-to-back runs for the objective's figure, else over `min` runs. */
+  const latency = async (replica: Replica, n: number, min: number, windowed: boolean) => {
+    await time(replica, n);
+    const times: number[] = [];
+    const end = windowed ? Math.min(deadline, performance.now() + sampleMs) : 0;
+    while (times.length < min || performance.now() < end) times.push(await time(replica, n));
+    return quantile(times, 0.5);
+  };
+  // Every worker of a candidate warms up: each tiers its own copy of the code up.
+  for (const l of live) {
+    const until = Math.min(deadline, performance.now() + warmupMs);
+    for (let i = 0; i < 2 || performance.now() < until; i++) await Promise.all(l.replicas.map((r) => time(r, i % 2 ? rows : 1)));
+  }
+  for (let k = 0; k < maxRounds && (k === 0 || performance.now() < deadline); k++) {
+    for (let c = 0; c < live.length; c++) {
+      const l = live[(c + k) % live.length];
+      const first = l.replicas[0];
+      l.samples.latency1.push(await latency(first, 1, 3, objective === 'latency'));
+      if (rows !== 1) l.samples.latencyN.push(await latency(first, rows, 1, false));
+      if (objective === 'throughput') l.samples.rowsPerSecond.push(await throughput(l.replicas, probe(rows), rows, Math.min(deadline, performance.now() + sampleMs), signal));
+    }
+  }
+}
+
+/**
+ * Rows per second of the whole set with every replica kept busy until `end`:
+ * two jobs in flight each, pipelined as the scheduler does (after one untimed job each).
+ */
+async function throughput(replicas: Replica[], feeds: Feeds, rows: number, end: number, signal?: AbortSignal): Promise<number> {
+  const run = (r: Replica) => r.run(structuredClone(feeds), rows, true, signal);
+  await Promise.all(replicas.map(run));
+  let done = 0;
+  const t = performance.now();
+  // At least two jobs a lane, so that the drain at the end is a small part of the sample.
+  const lane = async (r: Replica) => {
+    for (let i = 0; i < 2 || performance.now() < end; i++) {
+      await run(r);
+      done += rows;
+    }
+  };
+  await Promise.all(replicas.flatMap((r) => [lane(r), lane(r)]));
+  return (done * 1000) / (performance.now() - t);
+}
+
+/** Linear-interpolated quantile q ∈ [0, 1]. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
+}
