@@ -27,7 +27,7 @@ export interface Plan {
   /** wasm threads for every peer (the same for all, so ratios compare like with like). */
   threads: number;
   peers: { list: PeerName[]; rounds: Record<ModelKey, number>; minIters: number; maxIters: number; budgetMs: Record<ModelKey, number> };
-  concurrency: { cells: Array<{ model: ModelKey; variant: string }>; requests: number; rounds: number; maxBatch: number; maxDelayMs: number; budgetMs: number; warmupMs: number; configs: ConcurrencyConfig[] };
+  concurrency: { cells: Array<{ model: ModelKey; variant: string }>; requests: number; rounds: number; maxBatch: number; maxDelayMs: number; budgetMs: number; warmupMs: number; cycles: number; configs: ConcurrencyConfig[] };
   sustained: { cells: Array<{ model: ModelKey; variant: string; batch: number }>; slotMs: number; rounds: number };
   backends: { cells: Partial<Record<Backend, Array<{ model: ModelKey; variant: string; batch: number }>>>; iters: number; budgetMs: number };
   memory: { cells: Array<{ model: ModelKey; variant: string; batch: number }>; runs: number };
@@ -143,13 +143,14 @@ function fullPlan(): Plan {
         { model: 'mnist', variant: 'int8' },
       ],
       requests: 64,
-      // A burst takes 5–50 ms: many short rounds, interleaved, make the ratios stable.
-      rounds: 25,
+      // A burst takes 5–50 ms: a round runs every config's bursts interleaved, 4 each.
+      rounds: 15,
       // The library's default: 64 requests make two batches, one per worker with 2 workers.
       maxBatch: 32,
       maxDelayMs: 4,
-      budgetMs: 6000,
+      budgetMs: 8000,
       warmupMs: 2000,
+      cycles: 4,
       configs: concurrencyConfigs,
     },
     sustained: {
@@ -225,7 +226,7 @@ function quickPlan(): Plan {
     variants: { mlp: ['f32', 'qlinear'], mnist: ['f32', 'int8'], ppocr: ['f32', 'int8'] },
     batches: { mlp: [1, 8], mnist: [1, 8], ppocr: [1] },
     peers: { list: peerList, rounds: { mlp: 2, mnist: 2, ppocr: 2 }, minIters: 1, maxIters: 5, budgetMs: { mlp: 400, mnist: 400, ppocr: 1000 } },
-    concurrency: { ...p.concurrency, cells: [{ model: 'mlp', variant: 'qlinear' }], rounds: 3, budgetMs: 2000, warmupMs: 300 },
+    concurrency: { ...p.concurrency, cells: [{ model: 'mlp', variant: 'qlinear' }], rounds: 3, budgetMs: 2000, warmupMs: 300, cycles: 2 },
     sustained: { cells: [{ model: 'mnist', variant: 'int8', batch: 8 }], slotMs: 500, rounds: 1 },
     backends: { cells: { webgl: [{ model: 'mnist', variant: 'f32', batch: 1 }, { model: 'mnist', variant: 'int8', batch: 1 }] }, iters: 2, budgetMs: 1000 },
     memory: { cells: [{ model: 'mnist', variant: 'int8', batch: 8 }], runs: 2 },

@@ -145,6 +145,7 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
           configs: plan.concurrency.configs,
           budgetMs: plan.concurrency.budgetMs,
           warmupMs: plan.concurrency.warmupMs,
+          cycles: plan.concurrency.cycles,
         });
         if (r) {
           out.concurrency.push({ browser: name, ...r });

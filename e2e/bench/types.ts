@@ -170,12 +170,16 @@ export interface ConcurrencyTask {
   budgetMs: number;
   /** Warm-up bursts run at least this long before timing. */
   warmupMs: number;
+  /** Bursts of each config in a round, interleaved config by config; the round's sample of a config is their sum. */
+  cycles: number;
 }
 
 export interface ConcurrencyRun {
   config: string;
-  /** Burst wall time: first submit to last result. */
+  /** Wall time of the sample's bursts, each from first submit to last result. */
   wallMs: number;
+  /** Bursts of `requests` in the sample. */
+  bursts?: number;
   throughput: number;
   latencies: number[];
   meanBatchSize: number;

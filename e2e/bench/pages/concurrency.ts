@@ -82,15 +82,32 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
       const st = m.stats();
       return { config: name, wallMs, throughput: (task.requests * 1000) / wallMs, latencies: latencies.map((x) => Math.round(x * 1000) / 1000), meanBatchSize: st.meanBatchSize, computeP50: st.computeMs.p50 };
     };
+    /** Bursts of one config in one round, as one sample: every latency counts. */
+    const merge = (name: string, runs: ConcurrencyRun[]): ConcurrencyRun => {
+      const wallMs = runs.reduce((t, r) => t + r.wallMs, 0);
+      return {
+        config: name,
+        wallMs,
+        bursts: runs.length,
+        throughput: (runs.length * task.requests * 1000) / wallMs,
+        latencies: runs.flatMap((r) => r.latencies),
+        meanBatchSize: median(runs.map((r) => r.meanBatchSize)),
+        computeP50: median(runs.map((r) => r.computeP50)),
+      };
+    };
     const live = task.configs.filter((c) => models.has(c.name) || raws.has(c.name));
     // Warm-up until the CPU settles: right after a load, V8 is still tiering up ORT's wasm in the
     // background (seconds, on every worker), which would land in the first rounds' timings.
     const warmStart = performance.now();
     for (let k = 0; k < 3 || performance.now() - warmStart < task.warmupMs; k++) for (const c of live) await burst(c.name, c.sequential);
     const started = performance.now();
+    // A round interleaves the configs burst by burst (`cycles` times), so that the configs it compares
+    // ran within a few ms of each other: this 2-core VM's speed changes from one tenth of a second to the next.
     for (let round = 0; round < task.rounds; round++) {
       if (round > 0 && performance.now() - started > task.budgetMs) break;
-      for (const c of rotate(live, round)) result.runs.push({ ...(await burst(c.name, c.sequential)), config: c.name });
+      const bursts = new Map<string, ConcurrencyRun[]>(live.map((c) => [c.name, []]));
+      for (let k = 0; k < task.cycles; k++) for (const c of rotate(live, round + k)) bursts.get(c.name)!.push(await burst(c.name, c.sequential));
+      for (const c of live) result.runs.push(merge(c.name, bursts.get(c.name)!));
     }
     for (const c of live) {
       const runs = result.runs.filter((r) => r.config === c.name);
