@@ -58,7 +58,9 @@ export async function openFirstReplica(
 function explain(planReason: string, chosen: BackendName, attempts: Attempt[]): string {
   const failed = attempts.filter((a) => !a.ok);
   if (failed.length === 0) return planReason;
-  return `${chosen} after ${failed.map((a) => `${a.backend} (${a.threads} thread${a.threads > 1 ? 's' : ''}) failed: ${a.error?.message}`).join('; ')}`;
+  const failures = failed.map((a) => `${a.backend} (${a.threads} thread${a.threads > 1 ? 's' : ''}) failed: ${a.error?.message}`).join('; ');
+  // The plan's reason stays: it says why backends that were asked for were never tried.
+  return `${chosen} after ${failures}; ${planReason}`;
 }
 
 export function asPageInferError(e: unknown): PageInferError {

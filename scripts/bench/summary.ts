@@ -207,6 +207,9 @@ export interface ConcurrencyGoals {
   rawCeiling: number;
   /** pageinfer hybrid on 2 workers against that hand-written pool (throughput; < 1 = pageinfer slower). */
   hybrid2wVsRaw: number;
+  /** p95 of the hand-written pool, 1 and 2 workers: the machine's share of the tail. */
+  rawP95: number;
+  raw2wP95: number;
 }
 
 export function concurrencyGoals(r: BenchResults): ConcurrencyGoals[] {
@@ -236,6 +239,8 @@ export function concurrencyGoals(r: BenchResults): ConcurrencyGoals[] {
       workersGoal: Math.max(...[s2, h2].filter(Number.isFinite)) >= 1.7,
       rawCeiling: c.ratios['raw-2w/raw-1w']?.median ?? NaN,
       hybrid2wVsRaw: c.ratios['hybrid-2w/raw-2w']?.median ?? NaN,
+      rawP95: c.summary['raw-1w']?.p95 ?? NaN,
+      raw2wP95: c.summary['raw-2w']?.p95 ?? NaN,
     };
   });
 }
