@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { fixtureUrl, openHarness } from './helpers.js';
+import { expectClose, fixture, fixtureUrl, openHarness } from './helpers.js';
+
+const qdq = fixture('mlp_qdq');
 
 // ORT's default entry: its JSEP WebGPU returns wrong results for uint8 QDQ models (microsoft/onnxruntime#32578).
 const jsepEntry = '/node_modules/onnxruntime-web/dist/ort.bundle.min.mjs';
@@ -37,6 +39,28 @@ test.describe('autotune', () => {
     expect(tuning.candidates.filter((c) => c.status === 'winner')).toHaveLength(1);
     expect(tuning.table).toContain('wrong');
     test.info().annotations.push({ type: 'tuning table', description: tuning.table });
+  });
+
+  test('a candidate that runs out of memory alongside the others is built again alone with the leader and measured against it', async ({ page }) => {
+    const tuning = await page.evaluate(
+      async ([url, oomOnce, feeds]) => {
+        await caches.delete('pageinfer-test-oom-once');
+        const engine = window.pageinfer.createEngine();
+        const model = await engine.load(url, { tune: { budgetMs: 30_000, extra: [{ backend: 'wasm', label: 'wasm, out of memory at first', ortModuleUrl: oomOnce }] } });
+        const result = model.info.tuning!;
+        const out = await model.run(window.harness.feedsOf(feeds));
+        await engine.dispose();
+        return { ...result, y: window.harness.toJson(out.y) };
+      },
+      [fixtureUrl('mlp_qdq'), '/e2e/pages/oom-once-ort.ts', qdq.example.feeds] as const,
+    );
+    const oom = tuning.candidates.find((c) => c.label === 'wasm, out of memory at first')!;
+    expect(['ok', 'winner'], tuning.table).toContain(oom.status);
+    expect(oom.reason).toMatch(/out of memory alongside the other candidates: built after they were released/);
+    expect(oom.latencyMs[1]).toBeGreaterThan(0);
+    expect(oom.maxAbsDiff).toBeLessThan(0.05); // checked against the reference like every other candidate
+    expect(tuning.candidates.filter((c) => c.status === 'winner')).toHaveLength(1);
+    expectClose({ y: tuning.y }, qdq.example.expected, qdq.atol); // and the winner serves the model
   });
 
   test('the decision persists across a reload and is reused without tuning', async ({ page }) => {

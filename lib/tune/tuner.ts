@@ -48,10 +48,42 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
   /** The budget counts from the end of the wasm reference, which always completes. */
   let deadline = Infinity;
   const reports: TuneCandidateReport[] = [];
-  const live: Live[] = [];
+  let live: Live[] = [];
+  /** Candidates that ran out of memory while the others were alive: each gets a playoff against the leader. */
+  const deferred: Array<{ candidate: TuneCandidate; report: TuneCandidateReport }> = [];
   let reference: Outputs | null = null;
   let probe: ((rows: number) => Feeds) | null = null;
 
+  /** Builds and verifies one candidate; null (its report says why) when it fails or is wrong. */
+  const attempt = async (candidate: TuneCandidate, report: TuneCandidateReport, isReference: boolean): Promise<Live | null> => {
+    const t0 = performance.now();
+    const built: Built | null = await build(request, candidate, budgetMs, isReference ? undefined : deadline).catch((error: Error) => {
+      if (request.signal?.aborted) throw request.signal.reason;
+      report.status = 'failed';
+      report.reason = error.message;
+      return null;
+    });
+    report.ms = round(performance.now() - t0);
+    if (!built) return null;
+    probe ??= probeFeeds(built.replicas[0].handle.inputs, options.inputs, request.base.freeDimensionOverrides);
+    const verdict: Verdict = await verify(built.replicas[0], probe, reference, options, request.signal).catch((error: Error) => {
+      if (request.signal?.aborted) throw request.signal.reason;
+      return { failed: error.message } as const;
+    });
+    report.ms = round(performance.now() - t0);
+    if ('outputs' in verdict) {
+      if (isReference) reference = verdict.outputs;
+      Object.assign(report, verdict.agreement);
+      return { report, ...built, samples: freshSamples() };
+    }
+    report.status = 'failed' in verdict ? 'failed' : 'wrong';
+    report.reason = 'failed' in verdict ? verdict.failed : verdict.wrong;
+    Object.assign(report, 'agreement' in verdict ? verdict.agreement : {});
+    for (const r of built.replicas) void r.dispose();
+    return null;
+  };
+
+  let best: Live;
   try {
     for (const candidate of candidates) {
       const isReference: boolean = reference === null && candidate.backend === 'wasm' && candidate.workers === 1 && !candidate.ortModuleUrl;
@@ -61,50 +93,41 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
         report.reason = `not tried: the ${budgetMs} ms budget was spent`;
         continue;
       }
-      const t0 = performance.now();
-      const built: Built | null = await build(request, candidate, budgetMs, isReference ? undefined : deadline).catch((error: Error) => {
-        if (request.signal?.aborted) throw request.signal.reason;
-        report.status = 'failed';
-        report.reason = error.message;
-        return null;
-      });
-      report.ms = round(performance.now() - t0);
-      if (built) {
-        probe ??= probeFeeds(built.replicas[0].handle.inputs, options.inputs, request.base.freeDimensionOverrides);
-        const verdict: Verdict = await verify(built.replicas[0], probe, reference, options, request.signal).catch((error: Error) => {
-          if (request.signal?.aborted) throw request.signal.reason;
-          return { failed: error.message } as const;
-        });
-        report.ms = round(performance.now() - t0);
-        if ('outputs' in verdict) {
-          if (isReference) reference = verdict.outputs;
-          Object.assign(report, verdict.agreement);
-          live.push({ report, ...built, samples: { latency1: [], latencyN: [], rowsPerSecond: [] } });
-        } else {
-          report.status = 'failed' in verdict ? 'failed' : 'wrong';
-          report.reason = 'failed' in verdict ? verdict.failed : verdict.wrong;
-          Object.assign(report, 'agreement' in verdict ? verdict.agreement : {});
-          for (const r of built.replicas) void r.dispose();
-        }
-      }
+      const ok = await attempt(candidate, report, isReference);
+      if (ok) live.push(ok);
+      else if (live.length > 0 && outOfMemory(report.reason)) deferred.push({ candidate, report });
       if (isReference) deadline = performance.now() + budgetMs;
     }
     if (live.length === 0) throw new PageInferError(`No tuning candidate could run this model: ${reports.map((r) => `${r.label}: ${r.reason}`).join('; ')}`, { candidates: reports });
     await measure(live, probe!, objective, scoreRows, deadline, request.signal);
+    best = rank(live, objective, scoreRows);
+
+    // Many sessions at once can exhaust the browser's wasm memory (WebKitGTK: about 8 ORT instances):
+    // release the beaten candidates and measure the one that did not fit against the leader.
+    for (const { candidate, report } of deferred) {
+      if (performance.now() >= deadline) {
+        report.reason += `; not measured: it ran out of memory alongside the other candidates, and the budget was spent before it could run alone with the leader`;
+        continue;
+      }
+      for (const l of live) if (l !== best) for (const r of l.replicas) void r.dispose();
+      live = [best];
+      const first = report.reason;
+      const challenger = await attempt(candidate, report, false);
+      if (!challenger) {
+        report.reason = `${first}; built again with only the leader alive: ${report.reason}`;
+        continue;
+      }
+      challenger.report.reason = 'out of memory alongside the other candidates: built after they were released, measured against the leader';
+      best.samples = freshSamples();
+      live = [best, challenger];
+      await measure(live, probe!, objective, scoreRows, deadline, request.signal);
+      best = rank(live, objective, scoreRows);
+    }
   } catch (error) {
     for (const l of live) for (const r of l.replicas) void r.dispose();
     throw error;
   }
 
-  // Interference (JIT tier-up in the first seconds of a page, other work) only ever adds time, and
-  // a multi-threaded run waits for its slowest thread: rank by the lower quartile of the timings.
-  for (const l of live) {
-    l.report.status = 'ok';
-    l.report.latencyMs[1] = round(quantile(l.samples.latency1, 0.25));
-    if (scoreRows !== 1) l.report.latencyMs[scoreRows] = round(quantile(l.samples.latencyN, 0.25));
-    if (objective === 'throughput') l.report.rowsPerSecond = Math.round(quantile(l.samples.rowsPerSecond, 0.75));
-  }
-  const best = live.reduce((b, l) => (better(l.report, b.report, objective) ? l : b));
   for (const l of live) if (l !== best) for (const r of l.replicas) void r.dispose();
   best.report.status = 'winner';
   const describe = objective === 'latency' ? 'latency of one request (batch 1)' : `throughput at batch ${scoreRows}`;
@@ -122,6 +145,30 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
       table: table(reports, scoreRows),
     },
   };
+}
+
+function freshSamples(): Live['samples'] {
+  return { latency1: [], latencyN: [], rowsPerSecond: [] };
+}
+
+/** A build that failed for want of memory (WebKit, Chromium and Firefox word it differently). */
+export function outOfMemory(reason: string | undefined): boolean {
+  return /out of memory|could not allocate memory|allocation failed/i.test(reason ?? '');
+}
+
+/**
+ * The candidates' figures from their samples, and the fastest. Interference (JIT tier-up in the
+ * first seconds of a page, other work) only ever adds time, and a multi-threaded run waits for
+ * its slowest thread: rank by the lower quartile of the timings.
+ */
+function rank(live: Live[], objective: 'latency' | 'throughput', scoreRows: number): Live {
+  for (const l of live) {
+    l.report.status = 'ok';
+    l.report.latencyMs[1] = round(quantile(l.samples.latency1, 0.25));
+    if (scoreRows !== 1) l.report.latencyMs[scoreRows] = round(quantile(l.samples.latencyN, 0.25));
+    if (objective === 'throughput') l.report.rowsPerSecond = Math.round(quantile(l.samples.rowsPerSecond, 0.75));
+  }
+  return live.reduce((b, l) => (better(l.report, b.report, objective) ? l : b));
 }
 
 /** The candidate's sessions in fresh workers; building past `deadline` is cut (the workers are killed). */
