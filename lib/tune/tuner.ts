@@ -99,7 +99,9 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
       if (isReference) deadline = performance.now() + budgetMs;
     }
     if (live.length === 0) throw new PageInferError(`No tuning candidate could run this model: ${reports.map((r) => `${r.label}: ${r.reason}`).join('; ')}`, { candidates: reports });
-    await measure(live, probe!, objective, scoreRows, deadline, request.signal);
+    // Candidates waiting for a playoff get their share of what is left of the budget.
+    const mainDeadline = deferred.length ? performance.now() + Math.max(0, deadline - performance.now()) / (deferred.length + 1) : deadline;
+    await measure(live, probe!, objective, scoreRows, mainDeadline, request.signal);
     best = rank(live, objective, scoreRows);
 
     // Many sessions at once can exhaust the browser's wasm memory (WebKitGTK: about 8 ORT instances):
@@ -157,18 +159,20 @@ export function outOfMemory(reason: string | undefined): boolean {
 }
 
 /**
- * The candidates' figures from their samples, and the fastest. Interference (JIT tier-up in the
- * first seconds of a page, other work) only ever adds time, and a multi-threaded run waits for
- * its slowest thread: rank by the lower quartile of the timings.
+ * The candidates' figures from their samples, and the fastest. Interference (the browser tiering
+ * ORT's wasm up in the background, other candidates' threads, other work) only ever adds time,
+ * and hits multi-threaded candidates hardest: rank by the lower quartile of the timings (upper,
+ * of rows/s). Ranked on unrounded figures, so near-ties are decided by what was measured.
  */
 function rank(live: Live[], objective: 'latency' | 'throughput', scoreRows: number): Live {
+  const speed = (l: Live) => (objective === 'latency' ? -quantile(l.samples.latency1, 0.25) : quantile(l.samples.rowsPerSecond, 0.75));
   for (const l of live) {
     l.report.status = 'ok';
     l.report.latencyMs[1] = round(quantile(l.samples.latency1, 0.25));
     if (scoreRows !== 1) l.report.latencyMs[scoreRows] = round(quantile(l.samples.latencyN, 0.25));
     if (objective === 'throughput') l.report.rowsPerSecond = Math.round(quantile(l.samples.rowsPerSecond, 0.75));
   }
-  return live.reduce((b, l) => (better(l.report, b.report, objective) ? l : b));
+  return live.reduce((b, l) => (speed(l) > speed(b) ? l : b));
 }
 
 /** The candidate's sessions in fresh workers; building past `deadline` is cut (the workers are killed). */
@@ -214,10 +218,6 @@ async function verify(replica: Replica, probe: (rows: number) => Feeds, referenc
     return { wrong: `outputs disagree with the wasm reference (max |diff| ${fmt(a.maxAbsDiff)} on values up to ${fmt(a.scale)}, cosine ${a.cosine.toFixed(4)})`, agreement: figures };
   }
   return { outputs, agreement: figures };
-}
-
-function better(a: TuneCandidateReport, b: TuneCandidateReport, objective: 'latency' | 'throughput'): boolean {
-  return objective === 'latency' ? a.latencyMs[1] < b.latencyMs[1] : (a.rowsPerSecond ?? 0) > (b.rowsPerSecond ?? 0);
 }
 
 function score(r: TuneCandidateReport, objective: 'latency' | 'throughput'): string {

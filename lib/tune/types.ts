@@ -32,7 +32,7 @@ export type CandidateStatus = 'winner' | 'ok' | 'wrong' | 'failed' | 'skipped';
 
 export interface TuneCandidateReport extends TuneCandidate {
   status: CandidateStatus;
-  /** Round-trip latency per batch size measured, ms: the lower quartile of its timings (interference only adds time). */
+  /** Round-trip latency per batch size measured, ms: the lower quartile over rounds (interference only adds time). */
   latencyMs: Record<number, number>;
   /** Rows per second at the batch the scheduler forms, with all its workers busy: the upper quartile over rounds. */
   rowsPerSecond?: number;
