@@ -207,7 +207,7 @@ function fullPlan(): Plan {
       budgetMs: 5000,
       rounds: 9,
       measureBudgetMs: 4000,
-      settleMs: 5000,
+      settleMs: 2000,
     },
     firefoxHeaded: true,
     serve: 'build',

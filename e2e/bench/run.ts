@@ -20,6 +20,7 @@ import { ModelServer } from '../servers/model-server.js';
 import { launch, startXvfb, type BenchBrowser } from './drivers.js';
 import { modelKeys, parseArgs, suiteNames, type Plan } from './plan.js';
 import { prepare, type PrepareNeeds } from './prepare.js';
+import { waitForQuiet } from './quiet.js';
 import { benchPagePath, findTfjs, repoRoot, startServer } from './server.js';
 import type {
   Backend,
@@ -175,6 +176,17 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
         }
       }
     }
+    // Before the backends suite: WebGPU on SwiftShader leaves the GPU process busy for 15 s and more.
+    if (plan.suites.includes('tune')) {
+      for (const c of plan.tune.cells) {
+        const { maxBatch, budgetMs, rounds, measureBudgetMs, settleMs } = plan.tune;
+        // The page waits for its previous task's workers to go; the machine, for the browser's background work.
+        const quiet = await waitForQuiet({ minMs: settleMs });
+        log(`${name} tune ${c.model}/${c.variant} ${c.mode}: waited ${(quiet.waitedMs / 1000).toFixed(1)} s for quiet (${quiet.busyCores ?? '?'} cores busy${quiet.quiet ? '' : ', not quiet'})`);
+        const r = await task<TuneResult>(`tune ${c.model}/${c.variant} ${c.mode}`, 'tune', { ...c, maxBatch, budgetMs, rounds, measureBudgetMs, settleMs: 500 });
+        if (r) out.tune!.push({ browser: name, ...r, quiet });
+      }
+    }
     if (plan.suites.includes('backends')) {
       for (const [backend, cells] of Object.entries(plan.backends.cells) as Array<[Backend, Array<{ model: ModelKey; variant: string; batch: number }>]>) {
         for (const [i, c] of cells.entries()) {
@@ -188,13 +200,6 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
             break;
           }
         }
-      }
-    }
-    if (plan.suites.includes('tune')) {
-      for (const c of plan.tune.cells) {
-        const { maxBatch, budgetMs, rounds, measureBudgetMs, settleMs } = plan.tune;
-        const r = await task<TuneResult>(`tune ${c.model}/${c.variant} ${c.mode}`, 'tune', { ...c, maxBatch, budgetMs, rounds, measureBudgetMs, settleMs });
-        if (r) out.tune!.push({ browser: name, ...r });
       }
     }
     if (plan.suites.includes('cache') && modelServer) {

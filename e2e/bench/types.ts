@@ -334,7 +334,7 @@ export interface TuneTask {
   /** Interleaved measurement rounds of every candidate, after tuning, within measureBudgetMs. */
   rounds: number;
   measureBudgetMs: number;
-  /** Quiet time before tuning: the previous task's page tears its workers down in the background. */
+  /** The least wait before tuning (the runner then waits for a quiet CPU, e2e/bench/quiet.ts). */
   settleMs: number;
 }
 
@@ -360,6 +360,8 @@ export interface TuneMeasured {
 }
 
 export interface TuneResult {
+  /** How long the runner waited for the machine to go quiet before the cell (e2e/bench/quiet.ts). */
+  quiet?: { waitedMs: number; busyCores: number | null; quiet: boolean };
   model: ModelKey;
   variant: string;
   mode: 'streaming' | 'hybrid';
