@@ -7,6 +7,9 @@ import type { ConcurrencyResult, ConcurrencyRun, ConcurrencyTask } from '../type
 import { Checker, bytesOf, errorText, f32, median, modelOf, quantile, rotate, sessionTimeoutMs } from './common.js';
 import { RawPool } from './raw-workers.js';
 
+/** A burst takes 5–50 ms; one that has not finished after this is stuck. */
+const burstLimitMs = 20_000;
+
 export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyResult> {
   const man = await modelOf(task.model);
   const v = man.variants[task.variant];
@@ -51,10 +54,17 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
         const j = i % man.samples.count;
         chk.check(o, singleRef.subarray(j * outRow, (j + 1) * outRow));
       });
+    /** A burst that never ends fails the task with what was left, instead of hanging the runner's call. */
+    const watchdog = <T,>(name: string, work: Promise<T>, state: () => string): Promise<T> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stuck = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name}: a burst of ${task.requests} requests did not finish in ${burstLimitMs} ms (${state()})`)), burstLimitMs)));
+      return Promise.race([work, stuck]).finally(() => clearTimeout(timer));
+    };
     const rawBurst = async (name: string): Promise<ConcurrencyRun> => {
       const inputs = burstInputs();
       const start = performance.now();
-      const { outputs, doneAt } = await raws.get(name)!.burst(man.input, inputs, man.rowDims, task.maxBatch);
+      const pending = raws.get(name)!.burst(man.input, inputs, man.rowDims, task.maxBatch);
+      const { outputs, doneAt } = await watchdog(name, pending, () => 'hand-written raw ORT pool');
       const wallMs = performance.now() - start;
       check(checkers.get(name)!, outputs);
       const latencies = doneAt.map((t) => Math.round((t - start) * 1000) / 1000);
@@ -67,16 +77,21 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
       m.resetStats();
       const inputs = burstInputs();
       const latencies: number[] = new Array(task.requests);
+      let back = 0;
       const one = async (i: number) => {
         const t0 = performance.now();
         const out = await m.run({ [man.input]: { type: 'float32', data: inputs[i], dims: [1, ...man.rowDims] } });
         latencies[i] = performance.now() - t0;
+        back++;
         return out[man.output].data as Float32Array;
       };
       const start = performance.now();
       const outs: Float32Array[] = [];
-      if (sequential) for (let i = 0; i < task.requests; i++) outs.push(await one(i));
-      else outs.push(...(await Promise.all(inputs.map((_, i) => one(i)))));
+      const all = async () => {
+        if (sequential) for (let i = 0; i < task.requests; i++) outs.push(await one(i));
+        else outs.push(...(await Promise.all(inputs.map((_, i) => one(i)))));
+      };
+      await watchdog(name, all(), () => `${back} results back; ${JSON.stringify(m.stats().pool)}`);
       const wallMs = performance.now() - start;
       check(chk, outs);
       const st = m.stats();

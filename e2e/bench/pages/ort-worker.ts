@@ -12,6 +12,8 @@ let chain: Promise<unknown> = Promise.resolve();
 
 onmessage = (e: MessageEvent<Msg>) => {
   const m = e.data;
+  // A failure is posted back (a rejected promise fires no error event: the page would wait forever).
+  const fail = (error: unknown) => postMessage({ id: 'init' in m ? -1 : m.id, error: String((error as Error)?.message ?? error) });
   chain = chain.then(async () => {
     if ('init' in m) {
       ort.env.wasm.numThreads = 1;
@@ -25,5 +27,5 @@ onmessage = (e: MessageEvent<Msg>) => {
     const y = Object.values(out)[0] as ort.Tensor;
     const data = (y.data as Float32Array).slice();
     postMessage({ id: m.id, data, dims: [...y.dims] }, { transfer: [data.buffer] });
-  });
+  }).catch(fail);
 };

@@ -9,6 +9,7 @@ interface Reply {
   id: number;
   data: Float32Array;
   dims: number[];
+  error?: string;
 }
 
 export class RawPool {
@@ -25,7 +26,7 @@ export class RawPool {
         const w = new Worker(new URL('./ort-worker.ts', import.meta.url), { type: 'module' });
         const model = modelBytes.slice().buffer;
         await new Promise<void>((resolve, reject) => {
-          w.onmessage = () => resolve();
+          w.onmessage = (e: MessageEvent<Reply>) => (e.data.error ? reject(new Error(`raw ORT worker: session creation failed: ${e.data.error}`)) : resolve());
           w.onerror = (e) => reject(new Error(`raw ORT worker failed: ${e.message}`));
           w.postMessage({ init: { model, wasm: new URL(ortWasmUrl, location.href).href } }, [model]);
         });
@@ -45,7 +46,7 @@ export class RawPool {
       const data = new Float32Array(part.length * rowSize);
       part.forEach((r, i) => data.set(r, i * rowSize));
       const id = this.next++;
-      const reply = new Promise<Reply>((resolve) => this.waiting.set(id, resolve));
+      const reply = new Promise<Reply>((resolve, reject) => this.waiting.set(id, (r) => (r.error ? reject(new Error(`raw ORT worker: run failed: ${r.error}`)) : resolve(r))));
       this.workers[k % this.workers.length].postMessage({ id, input, data, dims: [part.length, ...rowDims] }, [data.buffer]);
       jobs.push(
         reply.then((r) => {
