@@ -334,7 +334,7 @@ export interface TuneTask {
   /** Interleaved measurement rounds of every candidate, after tuning, within measureBudgetMs. */
   rounds: number;
   measureBudgetMs: number;
-  /** The least wait before tuning (the runner then waits for a quiet CPU, e2e/bench/quiet.ts). */
+  /** The page's own wait before tuning, for its previous task's workers to go (the runner has already waited for a quiet CPU, e2e/bench/quiet.ts). */
   settleMs: number;
 }
 

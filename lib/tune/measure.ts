@@ -39,7 +39,6 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
   };
   /** Median run time: over a window of back-to-back runs for the objective's figure, else over `min` runs. */
   const latency = async (replica: Replica, n: number, min: number, windowed: boolean) => {
-    await time(replica, n);
     const times: number[] = [];
     const end = windowed ? Math.min(deadline, performance.now() + sampleMs) : 0;
     while (times.length < min || performance.now() < end) times.push(await time(replica, n));
@@ -54,6 +53,7 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
     for (let c = 0; c < live.length; c++) {
       const l = live[(c + k) % live.length];
       const first = l.replicas[0];
+      await time(first, 1); // wakes its threads, asleep while the other candidates ran
       l.samples.latency1.push(await latency(first, 1, 3, objective === 'latency'));
       if (rows !== 1) l.samples.latencyN.push(await latency(first, rows, 1, false));
       // A pool's sample is longer: its workers finish their last jobs at different times, and that tail counts.

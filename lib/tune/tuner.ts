@@ -79,7 +79,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     report.status = 'failed' in verdict ? 'failed' : 'wrong';
     report.reason = 'failed' in verdict ? verdict.failed : verdict.wrong;
     Object.assign(report, 'agreement' in verdict ? verdict.agreement : {});
-    for (const r of built.replicas) void r.dispose();
+    release([built]);
     return null;
   };
 
@@ -111,7 +111,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
         report.reason += `; not measured: it ran out of memory alongside the other candidates, and the budget was spent before it could run alone with the leader`;
         continue;
       }
-      for (const l of live) if (l !== best) for (const r of l.replicas) void r.dispose();
+      release(live, best);
       live = [best];
       const first = report.reason;
       const challenger = await attempt(candidate, report, false);
@@ -126,11 +126,11 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
       best = rank(live, objective, scoreRows);
     }
   } catch (error) {
-    for (const l of live) for (const r of l.replicas) void r.dispose();
+    release(live);
     throw error;
   }
 
-  for (const l of live) if (l !== best) for (const r of l.replicas) void r.dispose();
+  release(live, best);
   best.report.status = 'winner';
   const describe = objective === 'latency' ? 'latency of one request (batch 1)' : `throughput at batch ${scoreRows}`;
   return {
@@ -147,6 +147,11 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
       table: table(reports, scoreRows),
     },
   };
+}
+
+/** Ends the sessions of `built` candidates, all but `keep`. */
+function release(built: readonly Built[], keep?: Built): void {
+  for (const b of built) if (b !== keep) for (const r of b.replicas) void r.dispose();
 }
 
 function freshSamples(): Live['samples'] {
