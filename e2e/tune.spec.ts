@@ -92,6 +92,30 @@ test.describe('autotune', () => {
     expect(second.attempts).toBe(1); // one session built: no candidates tried again
   });
 
+  test('a worker pool is built after the single sessions are ranked, and measured against the leader', async ({ page }) => {
+    const { tuning, workers } = await page.evaluate(async ([url]) => {
+      const engine = window.pageinfer.createEngine({ wasm: { threads: 2 } });
+      const model = await engine.load(url, { tune: { budgetMs: 30_000 }, backend: 'wasm', schedule: { mode: 'hybrid', maxBatch: 8 } });
+      const result = { tuning: model.info.tuning!, workers: model.stats().pool.workers };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_qdq')] as const);
+    const pool = tuning.candidates.find((c) => c.workers > 1)!;
+    const singles = tuning.candidates.filter((c) => c.workers === 1);
+    expect(singles.length, tuning.table).toBeGreaterThan(1);
+    expect(['ok', 'winner'], tuning.table).toContain(pool.status);
+    // Its opponent is the leader of the single sessions, named in its reason.
+    const against = /^measured against the leader, (.+)$/.exec(pool.reason ?? '')?.[1];
+    expect(singles.map((c) => c.label), tuning.table).toContain(against);
+    expect(pool.rowsPerSecond).toBeGreaterThan(0);
+    expect(pool.maxAbsDiff).toBeLessThan(0.05); // checked against the reference like the others
+    // The winner serves the model with as many workers as it was measured with.
+    const winner = tuning.candidates.find((c) => c.status === 'winner')!;
+    expect(workers).toBe(winner.workers);
+    expect(tuning.why).toContain(winner.label);
+    expect([against, pool.label]).toContain(winner.label);
+  });
+
   test('the budget is respected: candidates past it are skipped or cut', async ({ page }) => {
     const tuning = await page.evaluate(async ([url]) => {
       const engine = window.pageinfer.createEngine();

@@ -23,11 +23,20 @@ const maxRounds = 7;
  * sleep while other candidates ran needs a few runs to wake them.
  */
 const sampleMs = 25;
+/**
+ * Untimed work before a sample, per extra thread. ORT's pool threads spin-wait after a run (its global
+ * thread pool has no switch to stop that) and keep cores busy for a while: measured from /proc/stat
+ * after a burst on 2 cores, about 30 ms for 2 threads in Chromium and Firefox, 60 ms in WebKitGTK,
+ * and 120 ms at full load for 4 threads there; the candidate timed next must not pay for it. And a
+ * multi-threaded session that sat idle runs slow for tens of ms, not one run (in Chromium, 2 threads:
+ * 2.0 ms against 0.5 over a whole 25 ms window), until its threads are spread over the cores again.
+ */
+const spinMs = 50;
 
 /**
- * Warm-up, then rounds in a rotating order. Each sample starts with one untimed
- * run (it wakes the candidate's threads). The objective's figure is then timed
- * over `sampleMs` of back-to-back work: the median latency at batch 1, or rows/s
+ * Warm-up, then rounds in a rotating order. Each sample starts with untimed runs
+ * (they wake the candidate's threads while the previous candidate's stop spinning).
+ * The objective's figure is then timed over `sampleMs` of back-to-back work: the median latency at batch 1, or rows/s
  * with every worker kept busy; the other figures (shown, not ranked) over a few
  * runs. At least one round runs; more while the budget lasts.
  */
@@ -49,17 +58,26 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
     const until = Math.min(deadline, performance.now() + warmupMs);
     for (let i = 0; i < 2 || performance.now() < until; i++) await Promise.all(l.replicas.map((r) => time(r, i % 2 ? rows : 1)));
   }
+  let previous = live[live.length - 1];
   for (let k = 0; k < maxRounds && (k === 0 || performance.now() < deadline); k++) {
     for (let c = 0; c < live.length; c++) {
       const l = live[(c + k) % live.length];
       const first = l.replicas[0];
-      await time(first, 1); // wakes its threads, asleep while the other candidates ran
+      // Untimed, while the previous candidate's threads stop spinning and this one's wake up and spread over the cores.
+      const woken = previous === l ? 0 : performance.now() + spinMs * (Math.max(threadsOf(previous), threadsOf(l)) - 1);
+      do await time(first, 1);
+      while (performance.now() < woken);
+      previous = l;
       l.samples.latency1.push(await latency(first, 1, 3, objective === 'latency'));
       if (rows !== 1) l.samples.latencyN.push(await latency(first, rows, 1, false));
       // A pool's sample is longer: its workers finish their last jobs at different times, and that tail counts.
       if (objective === 'throughput') l.samples.rowsPerSecond.push(await throughput(l.replicas, probe(rows), rows, Math.min(deadline, performance.now() + sampleMs * l.replicas.length), signal));
     }
   }
+}
+
+function threadsOf(m: Measured): number {
+  return Math.max(...m.replicas.map((r) => r.handle.threads));
 }
 
 /**

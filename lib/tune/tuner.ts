@@ -4,6 +4,7 @@ import type { Feeds, Outputs } from '../tensor/types.js';
 import { agreement } from './compare.js';
 import { measure, quantile, type Measured } from './measure.js';
 import { probeFeeds } from './probe.js';
+import { pickWinner, tieMargin } from './rank.js';
 import type { TuneCandidateReport, TuneCandidate, TuneOptions, TuningInfo } from './types.js';
 
 export interface TuneRequest {
@@ -33,6 +34,8 @@ interface Built {
 
 interface Live extends Built, Measured {
   report: TuneCandidateReport;
+  /** Set on a winner that is not the fastest but tied with it, and cheaper. */
+  tiedWith?: TuneCandidateReport;
 }
 
 /**
@@ -49,8 +52,11 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
   let deadline = Infinity;
   const reports: TuneCandidateReport[] = [];
   let live: Live[] = [];
-  /** Candidates that ran out of memory while the others were alive: each gets a playoff against the leader. */
-  const deferred: Array<{ candidate: TuneCandidate; report: TuneCandidateReport }> = [];
+  /**
+   * Candidates measured later, one at a time against the leader: worker pools (built once the single
+   * sessions are ranked and the beaten ones released), and candidates that ran out of memory alongside the others.
+   */
+  const deferred: Array<{ candidate: TuneCandidate; report: TuneCandidateReport; outOfMemory: boolean }> = [];
   let reference: Outputs | null = null;
   let probe: ((rows: number) => Feeds) | null = null;
 
@@ -90,12 +96,18 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
       const report: TuneCandidateReport = { ...candidate, status: 'skipped', latencyMs: {}, ms: 0 };
       reports.push(report);
       if (!isReference && performance.now() >= deadline) {
-        report.reason = `not tried: the ${budgetMs} ms budget was spent`;
+        report.reason = spent(budgetMs);
+        continue;
+      }
+      // A pool multiplies the live sessions (WebKitGTK stalls building the 8th or 9th ORT instance) and its
+      // idle workers disturb the others' samples: pools wait for a playoff, with the beaten candidates gone.
+      if (candidate.workers > 1 && live.length > 0) {
+        deferred.push({ candidate, report, outOfMemory: false });
         continue;
       }
       const ok = await attempt(candidate, report, isReference);
       if (ok) live.push(ok);
-      else if (live.length > 0 && outOfMemory(report.reason)) deferred.push({ candidate, report });
+      else if (live.length > 0 && outOfMemory(report.reason)) deferred.push({ candidate, report, outOfMemory: true });
       if (isReference) deadline = performance.now() + budgetMs;
     }
     if (live.length === 0) throw new PageInferError(`No tuning candidate could run this model: ${reports.map((r) => `${r.label}: ${r.reason}`).join('; ')}`, { candidates: reports });
@@ -104,11 +116,11 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     await measure(live, probe!, objective, scoreRows, mainDeadline, request.signal);
     best = rank(live, objective, scoreRows);
 
-    // Many sessions at once can exhaust the browser's wasm memory (WebKitGTK: about 8 ORT instances):
-    // release the beaten candidates and measure the one that did not fit against the leader.
-    for (const { candidate, report } of deferred) {
+    // One playoff per deferred candidate, in its share of what is left of the budget: the beaten
+    // candidates are released first, and the challenger is built and measured against the leader alone.
+    for (const [i, { candidate, report, outOfMemory }] of deferred.entries()) {
       if (performance.now() >= deadline) {
-        report.reason += `; not measured: it ran out of memory alongside the other candidates, and the budget was spent before it could run alone with the leader`;
+        report.reason = outOfMemory ? `${report.reason}; not measured: it ran out of memory alongside the other candidates, and the budget was spent before it could run alone with the leader` : spent(budgetMs);
         continue;
       }
       release(live, best);
@@ -116,13 +128,16 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
       const first = report.reason;
       const challenger = await attempt(candidate, report, false);
       if (!challenger) {
-        report.reason = `${first}; built again with only the leader alive: ${report.reason}`;
+        if (outOfMemory) report.reason = `${first}; built again with only the leader alive: ${report.reason}`;
         continue;
       }
-      challenger.report.reason = 'out of memory alongside the other candidates: built after they were released, measured against the leader';
+      challenger.report.reason = outOfMemory
+        ? 'out of memory alongside the other candidates: built after they were released, measured against the leader'
+        : `measured against the leader, ${best.report.label}`;
       best.samples = freshSamples();
       live = [best, challenger];
-      await measure(live, probe!, objective, scoreRows, deadline, request.signal);
+      const share = performance.now() + Math.max(0, deadline - performance.now()) / (deferred.length - i);
+      await measure(live, probe!, objective, scoreRows, share, request.signal);
       best = rank(live, objective, scoreRows);
     }
   } catch (error) {
@@ -138,7 +153,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     config: best.config,
     info: {
       winner: best.report.label,
-      why: explain(best.report, reports, objective, scoreRows),
+      why: explain(best.report, reports, objective, scoreRows, best.tiedWith),
       objective: describe,
       candidates: reports,
       budgetMs,
@@ -152,6 +167,10 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
 /** Ends the sessions of `built` candidates, all but `keep`. */
 function release(built: readonly Built[], keep?: Built): void {
   for (const b of built) if (b !== keep) for (const r of b.replicas) void r.dispose();
+}
+
+function spent(budgetMs: number): string {
+  return `not tried: the ${budgetMs} ms budget was spent`;
 }
 
 function freshSamples(): Live['samples'] {
@@ -170,14 +189,16 @@ export function outOfMemory(reason: string | undefined): boolean {
  * of rows/s). Ranked on unrounded figures, so near-ties are decided by what was measured.
  */
 function rank(live: Live[], objective: 'latency' | 'throughput', scoreRows: number): Live {
-  const speed = (l: Live) => (objective === 'latency' ? -quantile(l.samples.latency1, 0.25) : quantile(l.samples.rowsPerSecond, 0.75));
+  const time = (l: Live) => (objective === 'latency' ? quantile(l.samples.latency1, 0.25) : 1 / quantile(l.samples.rowsPerSecond, 0.75));
   for (const l of live) {
     l.report.status = 'ok';
     l.report.latencyMs[1] = round(quantile(l.samples.latency1, 0.25));
     if (scoreRows !== 1) l.report.latencyMs[scoreRows] = round(quantile(l.samples.latencyN, 0.25));
     if (objective === 'throughput') l.report.rowsPerSecond = Math.round(quantile(l.samples.rowsPerSecond, 0.75));
   }
-  return live.reduce((b, l) => (speed(l) > speed(b) ? l : b));
+  const { winner, fastest } = pickWinner(live, time, (l) => l.report);
+  winner.tiedWith = winner === fastest ? undefined : fastest.report;
+  return winner;
 }
 
 /** The candidate's sessions in fresh workers; building past `deadline` is cut (the workers are killed). */
@@ -193,12 +214,15 @@ async function build(request: TuneRequest, candidate: TuneCandidate, budgetMs: n
   const left = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
   const timer = left === undefined ? undefined : setTimeout(() => cut.abort(new TimeoutError(`ran past the ${budgetMs} ms tuning budget`, { budgetMs })), left);
   const signal = request.signal ? AbortSignal.any([request.signal, cut.signal]) : cut.signal;
-  const replicas: Replica[] = [];
   try {
-    for (let i = 0; i < candidate.workers; i++) replicas.push(await Replica.open(request.bytes, config, signal));
-    return { replicas, config };
-  } catch (error) {
+    // A pool's workers are built side by side, as the pool grows .
+    const opened = await Promise.allSettled(Array.from({ length: candidate.workers }, () => Replica.open(request.bytes, config, signal)));
+    const replicas = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const failed = opened.find((o) => o.status === 'rejected');
+    if (!failed) return { replicas, config };
     for (const r of replicas) void r.dispose();
+    throw failed.reason;
+  } catch (error) {
     throw cut.signal.aborted && !request.signal?.aborted ? cut.signal.reason : error; // the caller reports its message
   } finally {
     clearTimeout(timer);
@@ -229,16 +253,19 @@ function score(r: TuneCandidateReport, objective: 'latency' | 'throughput'): str
   return objective === 'latency' ? `${fmt(r.latencyMs[1])} ms` : `${Math.round(r.rowsPerSecond ?? 0)} rows/s`;
 }
 
-function explain(winner: TuneCandidateReport, all: TuneCandidateReport[], objective: 'latency' | 'throughput', rows: number): string {
+function explain(winner: TuneCandidateReport, all: TuneCandidateReport[], objective: 'latency' | 'throughput', rows: number, tiedWith?: TuneCandidateReport): string {
   const others = all.filter((r) => r !== winner);
   const parts = others.map((r) => {
     if (r.status === 'ok') {
       const ratio = objective === 'latency' ? r.latencyMs[1] / winner.latencyMs[1] : (winner.rowsPerSecond ?? 0) / (r.rowsPerSecond ?? 1);
-      return `${r.label} ${score(r, objective)} (${ratio.toFixed(2)}× slower)`;
+      return `${r.label} ${score(r, objective)} (${ratio >= 1 ? `${ratio.toFixed(2)}× slower` : `${(1 / ratio).toFixed(2)}× faster`})`;
     }
     return `${r.label} ${r.status}: ${r.reason}`;
   });
-  const head = `${winner.label} is the fastest correct candidate: ${score(winner, objective)}${objective === 'throughput' ? ` at batch ${rows}` : ' at batch 1'}`;
+  const at = objective === 'throughput' ? ` at batch ${rows}` : ' at batch 1';
+  const head = tiedWith
+    ? `${winner.label} is within ${tieMargin * 100} % of the fastest correct candidate, ${tiedWith.label}, and is cheaper (fewer threads × workers): ${score(winner, objective)}${at}`
+    : `${winner.label} is the fastest correct candidate: ${score(winner, objective)}${at}`;
   return parts.length ? `${head}; ${parts.join('; ')}` : head;
 }
 

@@ -96,15 +96,19 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
     }
 
     // 3. Interleaved rounds, measured the way the tuner scores: latency of one request, or rows/s with all
-    //    workers busy. A sample is one untimed run (it wakes a session's sleeping pool threads) and then
+    //    workers busy. A sample is untimed runs (they wake a session's sleeping pool threads) and then
     //    back-to-back work for sampleMs: one run of a few ms is at the mercy of one time slice.
     const sampleMs = 60;
     const once = async (l: Loaded) => {
       const out = await l.model.run({ [man.input]: { type: 'float32', data: input.slice(), dims } });
       l.checker.check(out[man.output].data as Float32Array, ref, out[man.output].dims);
     };
-    const measure = async (l: Loaded): Promise<number> => {
-      await Promise.all(Array.from({ length: l.m.workers }, () => once(l)));
+    const measure = async (l: Loaded, previous: Loaded): Promise<number> => {
+      // ORT's pool threads spin for a while after a run (30–120 ms on 2 cores, measured from /proc/stat),
+      // and an idle multi-threaded session runs slow for tens of ms: untimed runs for that long first.
+      const woken = previous === l ? 0 : performance.now() + 50 * (Math.max(previous.m.threads, l.m.threads) - 1);
+      do await Promise.all(Array.from({ length: l.m.workers }, () => once(l)));
+      while (performance.now() < woken);
       const end = performance.now() + sampleMs;
       if (objective === 'latency') {
         const times: number[] = [];
@@ -128,11 +132,15 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
       return (done * 1000) / (performance.now() - t);
     };
     // Warm-up: V8 tiers ORT's wasm up in the background for a while after each load.
-    for (const l of loaded) for (const t = performance.now(); performance.now() - t < 300; ) await measure(l);
+    for (const l of loaded) for (const t = performance.now(); performance.now() - t < 300; ) await measure(l, l);
     const started = performance.now();
+    let previous = loaded[loaded.length - 1];
     for (let round = 0; round < task.rounds; round++) {
       if (round > 2 && performance.now() - started > task.measureBudgetMs) break;
-      for (const l of rotate(loaded, round)) l.m.perRound.push(await measure(l));
+      for (const l of rotate(loaded, round)) {
+        l.m.perRound.push(await measure(l, previous));
+        previous = l;
+      }
     }
   } finally {
     for (const l of loaded) {
