@@ -348,6 +348,8 @@ export interface TuneMeasured {
   tunerReason?: string;
   /** The tuner's time to build and verify it (ms), and whether ORT's wasm came compiled from an earlier worker. */
   tunerMs: number;
+  /** The tuner's own figure per round (its report's `rounds`). */
+  tunerRounds?: number[];
   wasmShared?: boolean;
   wasmNote?: string;
   /** Per round: p50 ms at batch 1 (latency) or rows/s at maxBatch (throughput). */

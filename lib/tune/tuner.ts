@@ -195,6 +195,7 @@ function rank(live: Live[], objective: 'latency' | 'throughput', scoreRows: numb
     l.report.latencyMs[1] = round(quantile(l.samples.latency1, 0.25));
     if (scoreRows !== 1) l.report.latencyMs[scoreRows] = round(quantile(l.samples.latencyN, 0.25));
     if (objective === 'throughput') l.report.rowsPerSecond = Math.round(quantile(l.samples.rowsPerSecond, 0.75));
+    l.report.rounds = (objective === 'latency' ? l.samples.latency1 : l.samples.rowsPerSecond).map((x) => (objective === 'latency' ? round(x) : Math.round(x)));
   }
   const { winner, fastest } = pickWinner(live, time, (l) => l.report);
   winner.tiedWith = winner === fastest ? undefined : fastest.report;

@@ -36,6 +36,8 @@ export interface TuneCandidateReport extends TuneCandidate {
   latencyMs: Record<number, number>;
   /** Rows per second at the batch the scheduler forms, with all its workers busy: the upper quartile over rounds. */
   rowsPerSecond?: number;
+  /** The ranked figure of each round it was measured in (ms at batch 1, or rows/s), in order: the spread behind the quartile. */
+  rounds?: number[];
   maxAbsDiff?: number;
   cosine?: number;
   /** Why it failed, was rejected or skipped. */

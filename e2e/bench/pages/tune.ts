@@ -75,7 +75,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
   const loaded: Loaded[] = [];
   try {
     for (const c of candidates) {
-      const m: TuneMeasured = { label: c.label, backend: c.backend, threads: c.threads, workers: c.workers, tunerStatus: c.status, tunerReason: c.reason, tunerMs: c.ms, perRound: [], value: NaN, check: null };
+      const m: TuneMeasured = { label: c.label, backend: c.backend, threads: c.threads, workers: c.workers, tunerStatus: c.status, tunerReason: c.reason, tunerMs: c.ms, tunerRounds: c.rounds, perRound: [], value: NaN, check: null };
       result.measured.push(m);
       try {
         const t0 = performance.now();
