@@ -37,7 +37,16 @@ export interface ModelStats {
   transferOutMs: Distribution;
 }
 
-/** Nearest-rank percentile of a sorted array. */
+/** Quantile q ∈ [0, 1] of unsorted samples, interpolated between closest ranks (for the few samples of a tuning round); NaN for none. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
+}
+
+/** Nearest-rank percentile of a sorted array (p50/p95/p99 of request timings); 0 for none. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.ceil((p / 100) * sorted.length);

@@ -1,4 +1,5 @@
 import type { Replica } from '../pool/replica.js';
+import { quantile } from '../profile/stats.js';
 import type { Feeds } from '../tensor/types.js';
 
 /** Samples of one candidate, one per round. */
@@ -98,13 +99,4 @@ async function throughput(replicas: Replica[], feeds: Feeds, rows: number, end: 
   };
   await Promise.all(replicas.flatMap((r) => [lane(r), lane(r)]));
   return (done * 1000) / (performance.now() - t);
-}
-
-/** Linear-interpolated quantile q ∈ [0, 1]. */
-export function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const at = (s.length - 1) * q;
-  const lo = Math.floor(at);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
 }

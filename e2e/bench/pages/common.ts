@@ -1,5 +1,6 @@
 /** What every benchmark task shares: prepared data, statistics, result checks, small helpers. */
 import type { Check, LatencySummary, Manifest, ModelKey, ModelManifest, Tolerance } from '../types.js';
+import { percentile } from '../../../lib/profile/stats.js';
 
 // ---- data ----------------------------------------------------------------
 
@@ -31,12 +32,8 @@ export async function bytesOf(url: string): Promise<Uint8Array> {
 // ---- statistics and checks -----------------------------------------------
 
 export const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
-export function quantile(xs: readonly number[], q: number): number {
-  if (!xs.length) return NaN;
-  const s = sorted(xs);
-  const rank = Math.ceil(q * s.length);
-  return s[Math.min(s.length, Math.max(1, rank)) - 1];
-}
+/** Nearest-rank quantile q ∈ [0, 1], as the library reports p95; NaN, not 0, for no samples (the report shows a gap). */
+export const quantile = (xs: readonly number[], q: number) => (xs.length ? percentile(sorted(xs), q * 100) : NaN);
 export const median = (xs: readonly number[]) => {
   if (!xs.length) return NaN;
   const s = sorted(xs);
