@@ -12,6 +12,8 @@ export interface Samples {
 export interface Measured {
   replicas: Replica[];
   samples: Samples;
+  /** Warmed up by an earlier measure() (a playoff's leader): not warmed again. */
+  warm?: boolean;
 }
 
 /** Each candidate runs this long before it is timed: V8 tiers ORT's wasm up in the background for a while after a load. */
@@ -55,7 +57,8 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
     return quantile(times, 0.5);
   };
   // Every worker of a candidate warms up: each tiers its own copy of the code up.
-  for (const l of live) {
+  for (const l of live.filter((m) => !m.warm)) {
+    l.warm = true;
     const until = Math.min(deadline, performance.now() + warmupMs);
     for (let i = 0; i < 2 || performance.now() < until; i++) await Promise.all(l.replicas.map((r) => time(r, i % 2 ? rows : 1)));
   }
@@ -71,8 +74,9 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
       previous = l;
       l.samples.latency1.push(await latency(first, 1, 3, objective === 'latency'));
       if (rows !== 1) l.samples.latencyN.push(await latency(first, rows, 1, false));
-      // A pool's sample is longer: its workers finish their last jobs at different times, and that tail counts.
-      if (objective === 'throughput') l.samples.rowsPerSecond.push(await throughput(l.replicas, probe(rows), rows, Math.min(deadline, performance.now() + sampleMs * l.replicas.length), signal));
+      // Two sample lengths at least, more for a pool: its workers finish their last jobs at different times, and that tail counts.
+      const end = Math.min(deadline, performance.now() + sampleMs * Math.max(2, l.replicas.length));
+      if (objective === 'throughput') l.samples.rowsPerSecond.push(await throughput(l.replicas, probe(rows), rows, end, signal));
     }
   }
 }

@@ -27,6 +27,8 @@ export interface TuneOutcome {
 }
 
 const defaultBudgetMs = 5000;
+/** Rounds a candidate needs before it can win against one measured over more (see rank). */
+const minRoundsToWin = 3;
 
 interface Built {
   replicas: Replica[];
@@ -81,7 +83,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     if ('outputs' in verdict) {
       if (isReference) reference = verdict.outputs;
       Object.assign(report, verdict.agreement);
-      return { report, ...built, samples: freshSamples() };
+      return { report, ...built, samples: { latency1: [], latencyN: [], rowsPerSecond: [] } };
     }
     report.status = 'failed' in verdict ? 'failed' : 'wrong';
     report.reason = 'failed' in verdict ? verdict.failed : verdict.wrong;
@@ -135,7 +137,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
       challenger.report.reason = outOfMemory
         ? 'out of memory alongside the other candidates: built after they were released, measured against the leader'
         : `measured against the leader, ${best.report.label}`;
-      best.samples = freshSamples();
+      // The leader keeps its samples: a playoff late in the budget may get one round, and one sample is a coin toss.
       live = [best, challenger];
       const share = performance.now() + Math.max(0, deadline - performance.now()) / (deferred.length - i);
       await measure(live, probe!, objective, scoreRows, share, request.signal);
@@ -174,10 +176,6 @@ function spent(budgetMs: number): string {
   return `not tried: the ${budgetMs} ms budget was spent`;
 }
 
-function freshSamples(): Live['samples'] {
-  return { latency1: [], latencyN: [], rowsPerSecond: [] };
-}
-
 /** A build that failed for want of memory (WebKit, Chromium and Firefox word it differently). */
 export function outOfMemory(reason: string | undefined): boolean {
   return /out of memory|could not allocate memory|allocation failed/i.test(reason ?? '');
@@ -198,8 +196,12 @@ function rank(live: Live[], objective: 'latency' | 'throughput', scoreRows: numb
     if (objective === 'throughput') l.report.rowsPerSecond = Math.round(quantile(l.samples.rowsPerSecond, 0.75));
     l.report.rounds = (objective === 'latency' ? l.samples.latency1 : l.samples.rowsPerSecond).map((x) => (objective === 'latency' ? round(x) : Math.round(x)));
   }
-  const { winner, fastest } = pickWinner(live, time, (l) => l.report);
+  // A late playoff may get one round: one lucky sample must not displace a leader measured over several.
+  const rounds = (l: Live) => l.report.rounds!.length;
+  const enough = Math.min(minRoundsToWin, Math.max(...live.map(rounds)));
+  const { winner, fastest } = pickWinner(live.filter((l) => rounds(l) >= enough), time, (l) => l.report);
   winner.tiedWith = winner === fastest ? undefined : fastest.report;
+  for (const l of live) if (rounds(l) < enough) l.report.reason = `${l.report.reason ? `${l.report.reason}; ` : ''}measured in ${rounds(l)} round(s) only, too few to displace ${winner.report.label}`;
   return winner;
 }
 
