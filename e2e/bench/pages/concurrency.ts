@@ -4,7 +4,7 @@
  */
 import * as pageinfer from '../../../lib/index.js';
 import type { ConcurrencyResult, ConcurrencyRun, ConcurrencyTask } from '../types.js';
-import { Checker, bytesOf, errorText, f32, median, modelOf, quantile, rotate, sessionTimeoutMs } from './common.js';
+import { Checker, bytesOf, errorText, f32, median, modelOf, quantile, rotate, sessionTimeoutMs, sleep } from './common.js';
 import { RawPool } from './raw-workers.js';
 
 /** A burst takes 5–50 ms; one that has not finished after this is stuck. */
@@ -29,7 +29,8 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
       const t0 = performance.now();
       try {
         if (c.raw) {
-          raws.set(c.name, await RawPool.open(await bytesOf(v.url), c.workers));
+          const bytes = await bytesOf(v.url);
+          raws.set(c.name, await retryOutOfMemory(() => RawPool.open(bytes, c.workers)));
           checkers.set(c.name, new Checker(man.tolerance.wasm, outRow));
           result.configs.push({ ...c, loadMs: performance.now() - t0 });
           continue;
@@ -38,7 +39,7 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
         const twin = task.configs.find((o) => o !== c && models.has(o.name) && o.mode === c.mode && o.workers === c.workers);
         const m = twin
           ? models.get(twin.name)!
-          : await engine.load(v.url, { backend: 'wasm', fallback: false, schedule: { mode: c.mode, workers: c.workers, maxBatch: task.maxBatch, maxDelayMs: task.maxDelayMs } });
+          : await retryOutOfMemory(() => engine.load(v.url, { backend: 'wasm', fallback: false, schedule: { mode: c.mode, workers: c.workers, maxBatch: task.maxBatch, maxDelayMs: task.maxDelayMs } }));
         models.set(c.name, m);
         checkers.set(c.name, new Checker(man.tolerance.wasm, outRow));
         result.configs.push({ ...c, schedule: m.info.schedule, loadMs: twin ? undefined : performance.now() - t0 });
@@ -164,3 +165,16 @@ export async function concurrency(task: ConcurrencyTask): Promise<ConcurrencyRes
   return result;
 }
 
+/**
+ * WebKitGTK refuses about the 9th live ORT instance, and this task loads 9; the previous page's may
+ * not be collected yet (one full run failed the raw 2-worker pool so): one more try after a pause.
+ */
+async function retryOutOfMemory<T>(open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (e) {
+    if (!/out of memory/i.test(errorText(e))) throw e;
+    await sleep(2000);
+    return open();
+  }
+}

@@ -21,19 +21,21 @@ export class RawPool {
   }
 
   static async open(modelBytes: Uint8Array, size: number): Promise<RawPool> {
-    const workers = await Promise.all(
-      Array.from({ length: size }, async () => {
-        const w = new Worker(new URL('./ort-worker.ts', import.meta.url), { type: 'module' });
+    const workers = Array.from({ length: size }, () => new Worker(new URL('./ort-worker.ts', import.meta.url), { type: 'module' }));
+    const ready = await Promise.allSettled(
+      workers.map((w) => {
         const model = modelBytes.slice().buffer;
-        await new Promise<void>((resolve, reject) => {
+        return new Promise<void>((resolve, reject) => {
           w.onmessage = (e: MessageEvent<Reply>) => (e.data.error ? reject(new Error(`raw ORT worker: session creation failed: ${e.data.error}`)) : resolve());
           w.onerror = (e) => reject(new Error(`raw ORT worker failed: ${e.message}`));
           w.postMessage({ init: { model, wasm: new URL(ortWasmUrl, location.href).href } }, [model]);
         });
-        return w;
       }),
     );
-    return new RawPool(workers);
+    const failed = ready.find((r) => r.status === 'rejected');
+    if (!failed) return new RawPool(workers);
+    for (const w of workers) w.terminate(); // the ones that did start must not hold their memory
+    throw failed.reason;
   }
 
   /** Runs `rows` single-row inputs (each `rowSize` floats) in batches of `maxBatch`; one output row per input. */
