@@ -109,7 +109,9 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
       const woken = previous === l ? 0 : performance.now() + 50 * (Math.max(previous.m.threads, l.m.threads) - 1);
       do await Promise.all(Array.from({ length: l.m.workers }, () => once(l)));
       while (performance.now() < woken);
-      const end = performance.now() + sampleMs;
+      // A pool's throughput sample ends with a drain (2 jobs in flight per worker finishing unevenly) that grows
+      // with its width: the window grows too, as the tuner's does, so that 4 workers are not judged on more tail.
+      const end = performance.now() + sampleMs * (objective === 'latency' ? 1 : Math.max(1, l.m.workers / 2));
       if (objective === 'latency') {
         const times: number[] = [];
         while (times.length < 5 || performance.now() < end) {
