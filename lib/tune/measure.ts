@@ -37,11 +37,11 @@ const sampleMs = 25;
 const spinMs = 50;
 
 /**
- * Warm-up, then rounds in a rotating order. Each sample starts with untimed runs
- * (they wake the candidate's threads while the previous candidate's stop spinning).
- * The objective's figure is then timed over `sampleMs` of back-to-back work: the median latency at batch 1, or rows/s
- * with every worker kept busy; the other figures (shown, not ranked) over a few
- * runs. At least one round runs; more while the budget lasts.
+ * Warm-up, then rounds in a rotating order. Each sample starts with untimed runs (they wake
+ * the candidate's threads while the previous candidate's stop spinning). The objective's figure
+ * is then timed over `sampleMs` of back-to-back work: the median latency at batch 1, or rows/s
+ * with every worker kept busy; the other figures (shown, not ranked) over a few runs. At least
+ * one round runs; more while the budget lasts.
  */
 export async function measure(live: Measured[], probe: (rows: number) => Feeds, objective: 'latency' | 'throughput', rows: number, deadline: number, signal?: AbortSignal): Promise<void> {
   const time = async (replica: Replica, n: number) => {
@@ -74,9 +74,11 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
       previous = l;
       l.samples.latency1.push(await latency(first, 1, 3, objective === 'latency'));
       if (rows !== 1) l.samples.latencyN.push(await latency(first, rows, 1, false));
-      // Two sample lengths at least, more for a pool: its workers finish their last jobs at different times, and that tail counts.
-      const end = Math.min(deadline, performance.now() + sampleMs * Math.max(2, l.replicas.length));
-      if (objective === 'throughput') l.samples.rowsPerSecond.push(await throughput(l.replicas, probe(rows), rows, end, signal));
+      if (objective === 'throughput') {
+        // Two sample lengths at least, more for a pool: its workers finish their last jobs at different times, and that tail counts.
+        const end = Math.min(deadline, performance.now() + sampleMs * Math.max(2, l.replicas.length));
+        l.samples.rowsPerSecond.push(await throughput(l.replicas, probe(rows), rows, end, signal));
+      }
     }
   }
 }

@@ -115,8 +115,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     }
     if (live.length === 0) throw new PageInferError(`No tuning candidate could run this model: ${reports.map((r) => `${r.label}: ${r.reason}`).join('; ')}`, { candidates: reports });
     // Candidates waiting for a playoff get their share of what is left of the budget.
-    const mainDeadline = deferred.length ? performance.now() + Math.max(0, deadline - performance.now()) / (deferred.length + 1) : deadline;
-    await measure(live, probe!, objective, scoreRows, mainDeadline, request.signal);
+    await measure(live, probe!, objective, scoreRows, shareOf(deadline, deferred.length + 1), request.signal);
     best = rank(live, objective, scoreRows);
 
     // One playoff per deferred candidate, in its share of what is left of the budget: the beaten
@@ -139,8 +138,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
         : `measured against the leader, ${best.report.label}`;
       // The leader keeps its samples: a playoff late in the budget may get one round, and one sample is a coin toss.
       live = [best, challenger];
-      const share = performance.now() + Math.max(0, deadline - performance.now()) / (deferred.length - i);
-      await measure(live, probe!, objective, scoreRows, share, request.signal);
+      await measure(live, probe!, objective, scoreRows, shareOf(deadline, deferred.length - i), request.signal);
       best = rank(live, objective, scoreRows);
     }
   } catch (error) {
@@ -170,6 +168,11 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
 /** Ends the sessions of `built` candidates, all but `keep`. */
 function release(built: readonly Built[], keep?: Built): void {
   for (const b of built) if (b !== keep) for (const r of b.replicas) void r.dispose();
+}
+
+/** The deadline of one of `parts` equal shares of the time left until `deadline`. */
+function shareOf(deadline: number, parts: number): number {
+  return performance.now() + Math.max(0, deadline - performance.now()) / parts;
 }
 
 function spent(budgetMs: number): string {
@@ -219,7 +222,7 @@ async function build(request: TuneRequest, candidate: TuneCandidate, budgetMs: n
   const timer = left === undefined ? undefined : setTimeout(() => cut.abort(new TimeoutError(`ran past the ${budgetMs} ms tuning budget`, { budgetMs })), left);
   const signal = request.signal ? AbortSignal.any([request.signal, cut.signal]) : cut.signal;
   try {
-    // A pool's workers are built side by side, as the pool grows .
+    // A pool's workers are built side by side, as Pool.grow builds them.
     const opened = await Promise.allSettled(Array.from({ length: candidate.workers }, () => Replica.open(request.bytes, config, signal)));
     const replicas = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     const failed = opened.find((o) => o.status === 'rejected');

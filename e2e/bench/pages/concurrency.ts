@@ -3,6 +3,7 @@
  * 2 workers, and the same burst through hand-written raw-ORT workers (the machine's ceiling).
  */
 import * as pageinfer from '../../../lib/index.js';
+import { outOfMemory } from '../../../lib/tune/tuner.js';
 import type { ConcurrencyResult, ConcurrencyRun, ConcurrencyTask } from '../types.js';
 import { Checker, bytesOf, errorText, f32, median, modelOf, quantile, rotate, sessionTimeoutMs, sleep } from './common.js';
 import { RawPool } from './raw-workers.js';
@@ -173,7 +174,7 @@ async function retryOutOfMemory<T>(open: () => Promise<T>): Promise<T> {
   try {
     return await open();
   } catch (e) {
-    if (!/out of memory/i.test(errorText(e))) throw e;
+    if (!outOfMemory(errorText(e))) throw e;
     await sleep(2000);
     return open();
   }
