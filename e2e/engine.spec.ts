@@ -20,7 +20,7 @@ test.describe('backend choice', () => {
       expect(gpu.why.length).toBeGreaterThan(10);
       expect(info.reason).toMatch(/^auto: wasm first \(SIMD/);
     }
-    expect(info.threads).toBe(Math.min(caps.cores, 8));
+    expect(info.threads).toBe(Math.min(caps.parallelism.cores, 8));
     expect(info.attempts.filter((a) => a.ok)).toHaveLength(1);
   });
 
@@ -103,6 +103,39 @@ test.describe('backend choice', () => {
     expect(r.isolated).toBe(false);
     expect(r.threads).toBe(1);
     expect(r.warnings).toEqual([expect.objectContaining({ code: 'THREADS_UNAVAILABLE', message: expect.stringMatching(/Cross-Origin-Embedder-Policy/) })]);
+  });
+});
+
+test.describe('cores', () => {
+  test('the parallelism probe measures fewer cores than workers when the workers outnumber the cores', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(async () => {
+      const cores = navigator.hardwareConcurrency; // right in Chromium and Firefox (WebKitGTK's is what the probe is for)
+      return { cores, measured: await window.harness.measureParallelism(2 * cores) };
+    });
+    // Twice as many spinning workers as cores cannot run more than the cores allow (a little noise aside):
+    // a probe whose windows did not overlap would read close to 2 × cores.
+    expect(r.measured).toBeLessThan(1.3 * r.cores);
+    expect(r.measured).toBeGreaterThan(0.3);
+  });
+
+  test('capabilities say which cores threads are sized by, and a given core count is trusted without a probe', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(async ([url, feeds]) => {
+      const auto = await window.pageinfer.createEngine().capabilities();
+      const engine = window.pageinfer.createEngine({ cores: 1 });
+      const model = await engine.load(url, { backend: 'wasm' });
+      await model.run(window.harness.feedsOf(feeds));
+      const told = (await engine.capabilities()).parallelism;
+      const result = { auto: auto.parallelism, reported: auto.cores, told, threads: model.info.threads };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32'), f32.example.feeds] as const);
+    expect(r.auto.reported).toBe(r.reported);
+    if (r.reported <= 2) expect(r.auto).toMatchObject({ cores: r.reported, measured: null, why: expect.stringMatching(/not measured/) });
+    else expect(r.auto.measured).toBeGreaterThan(0);
+    expect(r.told).toMatchObject({ cores: 1, measured: null, why: expect.stringMatching(/as the engine was told/) });
+    expect(r.threads).toBe(1);
   });
 });
 

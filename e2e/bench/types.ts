@@ -316,6 +316,8 @@ export interface PageInfo {
   sharedArrayBuffer: boolean;
   ortVersion: string;
   capabilities: unknown;
+  /** The cores pageinfer sizes threads and workers by, and why (absent in results from before it measured them). */
+  parallelism?: { cores: number; reported: number; measured: number | null; why: string };
   longTaskSupported: boolean;
   /** TF.js version when the optional TF.js peer is installed, else null. */
   tfjs: string | null;

@@ -1,5 +1,6 @@
 // Exposes the library (from source) and small helpers to Playwright tests.
 import * as pageinfer from '../../lib/index.js';
+import { measureParallelism } from '../../lib/probe/parallelism.js';
 import { mulberry32 } from '../../scripts/fixtures/random.js';
 import type { EngineOptions, LoadOptions, Tensor, TensorType } from '../../lib/index.js';
 
@@ -108,6 +109,8 @@ const harness = {
       },
     });
   },
+  /** The parallelism probe itself (internal to the engine), on `workers` real workers. */
+  measureParallelism,
   /** Loads `url`, runs `feeds` once, returns plain outputs and info; errors come back as data. */
   async loadAndRun(url: string, feeds: Record<string, JsonTensor>, load: LoadOptions = {}, engineOptions: EngineOptions = {}) {
     const engine = pageinfer.createEngine(engineOptions);

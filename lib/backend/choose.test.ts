@@ -18,6 +18,7 @@ function caps(over: { gpu?: 'real' | 'fallback' | 'none'; threads?: boolean; iso
     webnn: { available: false },
     cores: over.cores ?? 2,
     userAgent: 'test',
+    parallelism: { cores: over.cores ?? 2, reported: over.cores ?? 2, measured: null, workers: 0, why: 'test' },
   };
 }
 

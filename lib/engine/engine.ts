@@ -4,7 +4,8 @@ import { Pool } from '../pool/pool.js';
 import { sizePool } from '../pool/size.js';
 import { StatsRecorder } from '../profile/stats.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import type { Capabilities } from '../probe/types.js';
+import { parallelismOf } from '../probe/parallelism.js';
+import type { Capabilities, Parallelism, ProbedCapabilities } from '../probe/types.js';
 import { ModelCache } from '../cache/cache.js';
 import { readSource, type ModelSource } from '../source/read.js';
 import { WorkerHost } from '../worker/host.js';
@@ -39,11 +40,18 @@ export class Engine extends EventTarget {
     this.assertAlive();
     this.caps ??= (async () => {
       const host = new WorkerHost(this.options.createWorker);
+      let probed: ProbedCapabilities;
       try {
-        return await host.call((api) => api.probe(), { what: 'capability probe', timeoutMs: 15_000 });
+        probed = await host.call((api) => api.probe(), { what: 'capability probe', timeoutMs: 15_000 });
       } finally {
         host.terminate('probe done');
       }
+      const fixed = this.options.cores;
+      const parallelism: Parallelism =
+        typeof fixed === 'number'
+          ? { cores: Math.max(1, Math.floor(fixed)), reported: probed.cores, measured: null, workers: 0, why: `${fixed} cores, as the engine was told (${probed.cores} reported)` }
+          : await parallelismOf(probed.cores, this.options.createWorker);
+      return { ...probed, parallelism };
     })();
     this.caps.catch(() => (this.caps = null)); // a failed probe may be retried
     return this.caps;
@@ -66,7 +74,7 @@ export class Engine extends EventTarget {
     const preference = options.backend ?? this.options.backends ?? 'auto';
     const plan = planBackends(caps, preference, options.fallback ?? true);
     const schedule = options.schedule ?? {};
-    const size = sizePool(caps.cores, this.options.wasm?.threads ?? 'auto', schedule.workers ?? 'auto');
+    const size = sizePool(caps.parallelism.cores, this.options.wasm?.threads ?? 'auto', schedule.workers ?? 'auto');
     const threadChoice = resolveThreads(size.threads, caps);
     const warnings: string[] = [];
     const warn = (code: WarningDetail['code'], message: string) => warnings.push(this.warn({ code, message }));

@@ -30,6 +30,12 @@ export interface EngineOptions {
     /** Where ORT's .wasm/.mjs files are served, if not next to onnxruntime-web's module. */
     wasmPaths?: string | Record<string, string>;
   };
+  /**
+   * Cores to size wasm threads × workers by. 'auto' (default): navigator.hardwareConcurrency, checked
+   * (when it says more than 2) by a short probe of workers spinning side by side, since some browsers
+   * report more cores than there are (WebKitGTK: 4 on 2). A number is trusted as it is (no probe).
+   */
+  cores?: 'auto' | number;
   /** Deadline for building one session; past it the worker is killed and the next attempt runs. Default 30 s. */
   sessionTimeoutMs?: number;
   /** Custom worker creation (CSP, self-hosting, tests). */

@@ -1,4 +1,4 @@
-import type { Capabilities } from './types.js';
+import type { Capabilities, ProbedCapabilities } from './types.js';
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)): validates only with SIMD.
 const simdModule = new Uint8Array([
@@ -76,7 +76,7 @@ function probeWebGl2(): Capabilities['webgl2'] {
   }
 }
 
-export async function probeCapabilities(): Promise<Capabilities> {
+export async function probeCapabilities(): Promise<ProbedCapabilities> {
   return {
     webgpu: await probeWebGpu(),
     wasm: probeWasm(),

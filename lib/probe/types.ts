@@ -19,7 +19,24 @@ export interface Capabilities {
   };
   webgl2: { available: boolean; renderer: string; isSoftware: boolean; why: string };
   webnn: { available: boolean };
-  /** navigator.hardwareConcurrency as reported; not always the real core count. */
+  /** navigator.hardwareConcurrency as reported; not always the real core count (see parallelism). */
   cores: number;
   userAgent: string;
+  /** The cores threads and workers are sized by: the report, checked by a measurement when it says more than 2. */
+  parallelism: Parallelism;
+}
+
+/** What the worker probe sees; the page adds the parallelism, which takes several workers to measure. */
+export type ProbedCapabilities = Omit<Capabilities, 'parallelism'>;
+
+export interface Parallelism {
+  /** Cores that threads × workers are sized by. */
+  cores: number;
+  /** navigator.hardwareConcurrency. */
+  reported: number;
+  /** Summed speed of `workers` workers spinning side by side over one alone; null when not measured. */
+  measured: number | null;
+  workers: number;
+  /** In words, for model.info and the demo. */
+  why: string;
 }

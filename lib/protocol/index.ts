@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { reviveError, serializeError, type SerializedError } from '../errors/index.js';
-import type { Capabilities } from '../probe/types.js';
+import type { ProbedCapabilities } from '../probe/types.js';
 import type { WorkerMemory } from '../worker/memory.js';
 import type { SharedModule } from '../worker/wasm-share.js';
 import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
@@ -66,7 +66,9 @@ export interface WorkerApi {
    * the worker dies, however it dies (terminate, crash, out of memory).
    */
   holdLifeLock(name: string): Promise<boolean>;
-  probe(): Promise<Capabilities>;
+  probe(): Promise<ProbedCapabilities>;
+  /** Busy until `startAt` (epoch ms), then counts work for `ms`: one window of the parallelism probe. */
+  spin(startAt: number, ms: number): { chunks: number; ms: number };
   createSession(request: SessionRequest): Promise<SessionHandle>;
   run(sessionId: number, feeds: Feeds): Promise<RunResult>;
   release(sessionId: number): Promise<void>;

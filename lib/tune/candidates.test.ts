@@ -9,6 +9,7 @@ const caps = (cores: number): Capabilities => ({
   webnn: { available: false },
   cores,
   userAgent: 'test',
+  parallelism: { cores, reported: cores, measured: null, workers: 0, why: 'test' },
 });
 
 describe('listCandidates', () => {
@@ -25,8 +26,19 @@ describe('listCandidates', () => {
     ]);
   });
 
-  it('without threads there is one wasm candidate', () => {
-    expect(listCandidates(caps(2), 1, true, {}, ['wasm']).map((c) => c.label)).toEqual(['wasm 1 thread']);
+  it('without threads (no cross-origin isolation) one thread, and pools of one-thread workers when batching', () => {
+    expect(listCandidates(caps(2), 1, false, {}, ['wasm']).map((c) => c.label)).toEqual(['wasm 1 thread']);
+    expect(listCandidates(caps(2), 1, true, {}, ['wasm']).map((c) => c.label)).toEqual(['wasm 1 thread', 'wasm 2 workers × 1 thread']);
+  });
+
+  it('sizes threads by the measured cores and pools by the reported ones (WebKitGTK: 4 reported, 2 measured)', () => {
+    const webkit: Capabilities = { ...caps(4), parallelism: { cores: 2, reported: 4, measured: 2.0, workers: 4, why: 'test' } };
+    expect(listCandidates(webkit, 2, true, {}, ['wasm']).map((c) => c.label)).toEqual(['wasm 1 thread', 'wasm 2 threads', 'wasm 2 workers × 1 thread', 'wasm 4 workers × 1 thread']);
+  });
+
+  it('a core count the engine was told bounds pools too', () => {
+    const told: Capabilities = { ...caps(8), parallelism: { cores: 2, reported: 8, measured: null, workers: 0, why: 'told' } };
+    expect(listCandidates(told, 2, true, {}, ['wasm']).filter((c) => c.workers > 1).map((c) => c.workers)).toEqual([2]);
   });
 });
 

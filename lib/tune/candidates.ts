@@ -30,8 +30,12 @@ export function listCandidates(
   if (usable('wasm')) {
     // Reported cores can exceed real ones (WebKitGTK reports 4 on 2): measure half as well as all.
     for (const t of threadLadder(threads)) add({ backend: 'wasm', threads: t, workers: 1 });
-    // More workers only pay when requests arrive together (batching modes).
-    if (batching) for (const w of threadLadder(Math.min(threads, 4)).filter((w) => w > 1)) add({ backend: 'wasm', threads: 1, workers: w });
+    // More workers only pay when requests arrive together (batching modes). Their widths go by the reported
+    // cores even where fewer were measured: surplus threads spin and fight over the cores (4 threads on 2 cores
+    // ran 3× slower than 2 in WebKitGTK), but surplus workers idle while their requests cross to the page and
+    // back, and 4 one-thread workers there measured as fast as 2, or faster. They need no SharedArrayBuffer.
+    const poolCores = caps.parallelism.measured === null ? caps.parallelism.cores : caps.cores;
+    if (batching) for (const w of threadLadder(Math.min(poolCores, 4)).filter((w) => w > 1)) add({ backend: 'wasm', threads: 1, workers: w });
     if (all) add({ backend: 'wasm', threads, workers: 1, graphOptimizationLevel: 'basic' });
   }
   if (usable('webgpu')) add({ backend: 'webgpu', threads, workers: 1 });

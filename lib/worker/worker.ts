@@ -4,6 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { probeCapabilities } from '../probe/capabilities.js';
+import { spin } from '../probe/spin.js';
 import { epochNow, registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
 import { trackWasmMemory, workerMemory } from './memory.js';
 import { shareWasmModules } from './wasm-share.js';
@@ -26,6 +27,7 @@ const api: WorkerApi = {
     });
   },
   probe: probeCapabilities,
+  spin,
   createSession,
   run(sessionId, feeds) {
     const receivedAt = epochNow();

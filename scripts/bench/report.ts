@@ -121,10 +121,10 @@ function tables(r: BenchResults) {
     ]),
   };
   const tune: Table = {
-    head: ['browser', 'model', 'objective', 'tuned choice', 'its figure', 'fastest correct (measured here)', 'its figure', 'gap (goal ≤ 1.10×)', 'candidates run', 'tuning ms', 'note'],
+    head: ['browser', 'model', 'objective', 'tuned choice', 'its figure', 'fastest correct (measured here)', 'its figure', 'gap (goal ≤ 1.10×)', 'candidates run (+ not listed, measured here)', 'tuning ms', 'note'],
     rows: tr.map((x) => {
       const fig = (v: number) => (x.objective === 'latency' ? `${ms(v)} ms` : `${num(v, 0)} rows/s`);
-      return [x.browser, label(x.model, x.variant), x.objective === 'latency' ? 'latency, batch 1 (streaming)' : 'throughput, batch 32 (hybrid)', x.winner, fig(x.winnerValue), x.best, fig(x.bestValue), `${ratio(x.gap)} ${x.within10 ? 'met' : 'NOT MET'}`, String(x.candidates), ms(x.tuningMs), x.error ?? ''];
+      return [x.browser, label(x.model, x.variant), x.objective === 'latency' ? 'latency, batch 1 (streaming)' : 'throughput, batch 32 (hybrid)', x.winner, fig(x.winnerValue), x.best, fig(x.bestValue), `${ratio(x.gap)} ${x.within10 ? 'met' : 'NOT MET'}`, x.unlisted ? `${x.candidates} (+${x.unlisted})` : String(x.candidates), ms(x.tuningMs), x.error ?? ''];
     }),
   };
   const score = tuneScore(tr);
@@ -167,8 +167,8 @@ function tables(r: BenchResults) {
     rows: be.map((x) => [x.browser, label(x.model, x.variant), String(x.batch), x.peer, ratio(x.ratio), ms(x.pageinfer), ms(x.theirs)]),
   };
   const browsersT: Table = {
-    head: ['browser', 'version', 'driven by', 'cross-origin isolated', 'cores reported', 'ran for s', 'errors'],
-    rows: r.browsers.map((b) => [b.name, b.version || '–', b.skipped ? `SKIPPED: ${b.skipped}` : b.via, b.info ? String(b.info.crossOriginIsolated) : '–', b.info ? String(b.info.hardwareConcurrency) : '–', num(b.durationS, 0), String(b.errors.length)]),
+    head: ['browser', 'version', 'driven by', 'cross-origin isolated', 'cores reported', 'cores pageinfer sized by', 'ran for s', 'errors'],
+    rows: r.browsers.map((b) => [b.name, b.version || '–', b.skipped ? `SKIPPED: ${b.skipped}` : b.via, b.info ? String(b.info.crossOriginIsolated) : '–', b.info ? String(b.info.hardwareConcurrency) : '–', b.info?.parallelism ? b.info.parallelism.why : '–', num(b.durationS, 0), String(b.errors.length)]),
   };
   const modelsT: Table = {
     head: ['model', 'variant', 'format', 'MB', 'source', 'reference check'],

@@ -18,7 +18,10 @@ export interface TuneRow {
   /** Goal: within 10 % of the fastest correct configuration. */
   within10: boolean;
   tuningMs: number;
+  /** The tuner's candidates measured here without error. */
   candidates: number;
+  /** Configurations the reported cores give that the tuner did not list, measured here too. */
+  unlisted: number;
   error?: string;
 }
 
@@ -35,7 +38,8 @@ export function tuneRows(r: BenchResults): TuneRow[] {
     gap: t.gap,
     within10: Number.isFinite(t.gap) && t.gap <= 1.1,
     tuningMs: t.tuningMs,
-    candidates: t.measured.filter((m) => !m.error).length,
+    candidates: t.measured.filter((m) => !m.error && m.tunerStatus !== 'unlisted').length,
+    unlisted: t.measured.filter((m) => !m.error && m.tunerStatus === 'unlisted').length,
     error: t.errors.length ? t.errors.join('; ') : undefined,
   }));
 }

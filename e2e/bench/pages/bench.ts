@@ -528,6 +528,7 @@ async function info(): Promise<PageInfo> {
       sharedArrayBuffer: typeof SharedArrayBuffer !== 'undefined',
       ortVersion: ortMain.env.versions.web ?? ortMain.env.versions.common,
       capabilities: caps,
+      parallelism: caps.parallelism,
       longTaskSupported,
       tfjs: tfjsAvailable() ? tfjs!.version : null,
       measureMemory: typeof perf.measureUserAgentSpecificMemory === 'function' && crossOriginIsolated,

@@ -6,6 +6,7 @@
  */
 import * as pageinfer from '../../../lib/index.js';
 import type { TuneMeasured, TuneResult, TuneTask } from '../types.js';
+import { threadLadder } from '../../../lib/tune/candidates.js';
 import { Checker, errorText, f32, median, modelOf, outWidth, rotate, sessionTimeoutMs, sleep } from './common.js';
 
 interface Loaded {
@@ -65,7 +66,16 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
     await tuner.dispose();
   }
 
-  // 2. Every listed candidate as a fixed configuration, loaded with tuning off.
+  // 2. Every listed candidate as a fixed configuration, loaded with tuning off; and the wasm configurations
+  //    the reported cores would give, which the tuner may have left out (it sizes by the cores it measured):
+  //    the fastest is looked for among all of them, not only among what the tuner chose to try.
+  const unlisted = new Set<string>();
+  for (const c of reportedLadder(navigator.hardwareConcurrency, task.mode !== 'streaming')) {
+    if (candidates.some((t) => t.backend === 'wasm' && t.threads === c.threads && t.workers === c.workers && t.graphOptimizationLevel === 'all')) continue;
+    const label = c.workers > 1 ? `wasm ${c.workers} workers × 1 thread` : `wasm ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
+    unlisted.add(label);
+    candidates.push({ ...c, label, backend: 'wasm', graphOptimizationLevel: 'all', status: 'skipped', reason: 'not listed by the tuner', latencyMs: {}, ms: 0 });
+  }
   const engines = new Map<number, pageinfer.Engine>();
   const engineFor = (threads: number) => {
     let e = engines.get(threads);
@@ -75,7 +85,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
   const loaded: Loaded[] = [];
   try {
     for (const c of candidates) {
-      const m: TuneMeasured = { label: c.label, backend: c.backend, threads: c.threads, workers: c.workers, tunerStatus: c.status, tunerReason: c.reason, tunerMs: c.ms, tunerRounds: c.rounds, perRound: [], value: NaN, check: null };
+      const m: TuneMeasured = { label: c.label, backend: c.backend, threads: c.threads, workers: c.workers, tunerStatus: unlisted.has(c.label) ? 'unlisted' : c.status, tunerReason: c.reason, tunerMs: c.ms, tunerRounds: c.rounds, perRound: [], value: NaN, check: null };
       result.measured.push(m);
       try {
         const t0 = performance.now();
@@ -165,4 +175,11 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
     result.gap = objective === 'latency' ? won.value / best.value : best.value / won.value;
   }
   return result;
+}
+
+/** wasm threads (1, half, all) and, when batching, pools of 1-thread workers (up to 4), from the reported cores. */
+function reportedLadder(reported: number, batching: boolean): Array<{ threads: number; workers: number }> {
+  const threads = threadLadder(Math.min(reported, 8)).map((t) => ({ threads: t, workers: 1 }));
+  const pools = batching ? threadLadder(Math.min(reported, 4)).filter((w) => w > 1).map((w) => ({ threads: 1, workers: w })) : [];
+  return [...threads, ...pools];
 }

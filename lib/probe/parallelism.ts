@@ -1,0 +1,74 @@
+import { maxAutoThreads } from '../pool/size.js';
+import { epochNow } from '../protocol/index.js';
+import { WorkerHost, type WorkerFactory } from '../worker/host.js';
+import type { Parallelism } from './types.js';
+
+/** One timed window of spinning, alone or side by side. */
+const windowMs = 20;
+/** Alone / side-by-side pairs; the best of each counts (interference only ever slows a window down). */
+const pairs = 3;
+/** Below this share of the reported cores, the measurement is believed over the report. */
+const trustShare = 0.6;
+
+/**
+ * How many cores the workers really get. `navigator.hardwareConcurrency` can be wrong (WebKitGTK
+ * reports 4 on 2 cores, and ORT at 4 threads there runs 4× slower than at 2): `workers` workers
+ * spin side by side, and their summed speed over one worker's alone is the parallelism measured.
+ */
+export async function measureParallelism(workers: number, createWorker?: WorkerFactory): Promise<number> {
+  const hosts = Array.from({ length: workers }, () => new WorkerHost(createWorker));
+  try {
+    const call = <T>(h: WorkerHost, fn: (api: WorkerHost['api']) => Promise<T>) => h.call(fn, { what: 'parallelism probe', timeoutMs: 5000 });
+    await Promise.all(hosts.map((h) => call(h, (api) => api.spin(0, 0)))); // every worker started
+    let alone = 0;
+    let together = 0;
+    for (let i = 0; i < pairs; i++) {
+      alone = Math.max(alone, (await call(hosts[0], (api) => api.spin(epochNow() + 2, windowMs))).chunks);
+      // A common window a few ms ahead, so that the workers spin at once although the messages arrive one
+      // by one. Work is counted over that window: a worker that started late did less, it did not go faster.
+      const startAt = epochNow() + 5 + 2 * workers;
+      const runs = await Promise.all(hosts.map((h) => call(h, (api) => api.spin(startAt, windowMs))));
+      together = Math.max(together, runs.reduce((sum, r) => sum + r.chunks, 0));
+    }
+    return together / alone;
+  } finally {
+    for (const h of hosts) h.terminate('parallelism probe done');
+  }
+}
+
+/**
+ * The cores to size threads and workers by. A measurement well below the report wins (rounded,
+ * at least 2: a busy moment must not collapse a multi-core device to 1); else the report stands,
+ * as all-core clocks and other tabs make any measurement read a little low.
+ */
+export function effectiveCores(reported: number, measured: number | null): Pick<Parallelism, 'cores' | 'why'> {
+  if (measured === null) return { cores: reported, why: `${reported} cores reported (not measured)` };
+  const m = measured.toFixed(1);
+  if (measured >= trustShare * Math.min(reported, maxAutoThreads)) return { cores: reported, why: `${reported} cores reported; ${m} measured side by side, so the report stands` };
+  const cores = Math.min(reported, Math.max(2, Math.round(measured)));
+  return { cores, why: `${reported} cores reported, but ${Math.min(reported, maxAutoThreads)} workers spinning side by side ran only ${m}× as fast as one: sized for ${cores}` };
+}
+
+const measured = new Map<number, Promise<Parallelism>>();
+
+/**
+ * The device's parallelism, measured once per page (it is the device's, not an engine's). Reports of
+ * 2 cores or fewer are taken as they are: they leave no room for a wrong thread count worth the probe.
+ */
+export function parallelismOf(reported: number, createWorker?: WorkerFactory): Promise<Parallelism> {
+  let p = measured.get(reported);
+  if (!p) {
+    const workers = Math.min(reported, maxAutoThreads);
+    p = (async (): Promise<Parallelism> => {
+      if (reported <= 2) return { reported, measured: null, workers: 0, ...effectiveCores(reported, null) };
+      try {
+        const value = await measureParallelism(workers, createWorker);
+        return { reported, measured: Math.round(value * 100) / 100, workers, ...effectiveCores(reported, value) };
+      } catch (error) {
+        return { reported, measured: null, workers, cores: reported, why: `${reported} cores reported; the parallelism probe failed (${(error as Error).message})` };
+      }
+    })();
+    measured.set(reported, p);
+  }
+  return p;
+}

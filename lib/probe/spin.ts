@@ -1,0 +1,21 @@
+import { epochNow } from '../protocol/index.js';
+
+let sink = 0;
+
+/**
+ * Worker side of the parallelism probe: waits (busy) until `startAt` (epoch ms), then counts
+ * fixed chunks of integer work until `startAt + ms`, and says how many ms it really spun.
+ */
+export function spin(startAt: number, ms: number): { chunks: number; ms: number } {
+  while (epochNow() < startAt);
+  const began = epochNow();
+  const end = Math.max(began, startAt + ms);
+  let chunks = 0;
+  let x = sink;
+  while (epochNow() < end) {
+    for (let i = 0; i < 2000; i++) x = (Math.imul(x, 1664525) + 1013904223) | 0;
+    chunks++;
+  }
+  sink = x; // keeps the loop from being optimized away
+  return { chunks, ms: epochNow() - began };
+}
