@@ -56,10 +56,10 @@ export function setupPanel(onSettingsChange: () => void): { refreshCache(): Prom
       ['cross-origin isolated', yes(c.wasm.crossOriginIsolated)],
       ['WebGL2', c.webgl2.available ? `${shortRenderer(c.webgl2.renderer)}${c.webgl2.isSoftware ? ' (software)' : ''}` : 'no'],
       ['WebNN', c.webnn.available ? 'present (not used by pageinfer)' : 'no'],
-      ['cores reported', String(c.cores)],
+      ['cores', c.parallelism.cores === c.cores ? String(c.cores) : `${c.parallelism.cores} (${c.cores} reported)`],
     ];
     $('caps').replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-    $('caps').title = `WebGL2 renderer: ${c.webgl2.renderer}\nUser agent: ${c.userAgent}`;
+    $('caps').title = `Cores: ${c.parallelism.why}\nWebGL2 renderer: ${c.webgl2.renderer}\nUser agent: ${c.userAgent}`;
     $('caps').dataset.ready = 'true';
   }
 
