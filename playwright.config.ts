@@ -5,14 +5,14 @@ const port = Number(process.env.PAGEINFER_PORT ?? 5199);
 
 /**
  * Every suite runs in Chromium. The engine and scheduler suites (worker protocol, typed errors
- * across the boundary, crash detection, shared wasm, pipelining, VAD streams) also run in Firefox
+ * across the boundary, crash detection, shared wasm, pipelining, VAD streams, per-op profiles) also run in Firefox
  * ESR, through Playwright's moz-firefox channel, when it is installed (.ci/run installs it).
  */
 const projects: Project[] = [{ name: 'chromium', use: { browserName: 'chromium', launchOptions: { executablePath: chromiumPath, args: chromiumArgs } } }];
 if (firefoxPath) {
   projects.push({
     name: 'firefox',
-    testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts'],
+    testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts', 'profile.spec.ts'],
     use: { browserName: 'firefox', channel: 'moz-firefox', launchOptions: { executablePath: firefoxPath } },
   });
 } else {

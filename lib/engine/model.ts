@@ -1,5 +1,6 @@
 import { DisposedError, InputShapeError } from '../errors/index.js';
 import type { Pool } from '../pool/pool.js';
+import { profileOps, type OpProfile, type OpProfileOptions } from '../profile/op-profile.js';
 import type { ModelStats, StatsRecorder } from '../profile/stats.js';
 import { requestRows } from '../scheduler/batching.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -74,6 +75,16 @@ export class Model {
   /** Memory of each worker: the wasm heap ORT grew to (it never shrinks: recycle or dispose to free it) and its JS heap. */
   async memory(): Promise<WorkerMemory[]> {
     return Promise.all(this.pool.replicas.map((r) => r.memory().catch(() => ({ wasmHeapBytes: null, jsHeapBytes: null }))));
+  }
+
+  /**
+   * Where the time goes, op by op: `feeds` run `runs` times through an extra session of this model with
+   * ORT's profiler on, in a fresh worker (the serving workers are untouched), summarized by op type and node.
+   */
+  async profileOps(feeds: Feeds, options: OpProfileOptions = {}): Promise<OpProfile> {
+    const checked = this.check(feeds, false); // the caller keeps its arrays
+    const { bytes, config } = this.pool.source;
+    return profileOps(bytes, config, checked, requestRows(checked), options);
   }
 
   /** Stats, pool, memory and info in one plain object, ready for JSON.stringify. */

@@ -75,6 +75,8 @@ export class IntegrityError extends defineError('IntegrityError', 'INTEGRITY') {
 export class CacheMissError extends defineError('CacheMissError', 'CACHE_MISS') {}
 /** The cache could not store a model: storage quota or the cache's byte budget. */
 export class QuotaExceededError extends defineError('QuotaExceededError', 'QUOTA_EXCEEDED') {}
+/** A per-op profile could not be taken: the backend has no ORT profiler (WebGL), or its output could not be read. */
+export class ProfileUnavailableError extends defineError('ProfileUnavailableError', 'PROFILE_UNAVAILABLE') {}
 
 const classes = [
   InvalidModelError,
@@ -95,6 +97,7 @@ const classes = [
   IntegrityError,
   CacheMissError,
   QuotaExceededError,
+  ProfileUnavailableError,
 ] as const;
 
 export type ErrorCode = (typeof classes)[number]['code'] | typeof PageInferError.code;

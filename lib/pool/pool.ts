@@ -36,6 +36,11 @@ export class Pool {
     this.replicas = [first];
   }
 
+  /** What each replica is built from: a profiling replica is built from the same. */
+  get source(): { bytes: Uint8Array; config: SessionConfig } {
+    return { bytes: this.bytes, config: this.config };
+  }
+
   /** Takes in replicas built elsewhere (the tuner's winner) with the same config. */
   adopt(replicas: readonly Replica[]): void {
     this.replicas.push(...replicas);

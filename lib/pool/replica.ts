@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { epochNow, transferablesOf, type RunResult, type SessionHandle, type SessionRequest } from '../protocol/index.js';
+import type { TraceEvent } from '../profile/ops.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost, type WorkerFactory } from '../worker/host.js';
 import type { WorkerMemory } from '../worker/memory.js';
@@ -14,6 +15,8 @@ export interface SessionConfig {
   graphOptimizationLevel?: SessionRequest['graphOptimizationLevel'];
   wasmPaths?: SessionRequest['wasmPaths'];
   ortModuleUrl?: string;
+  /** ORT's profiler on (a profiling replica, never a serving one). */
+  enableProfiling?: boolean;
   timeoutMs: number;
   createWorker?: WorkerFactory;
 }
@@ -54,6 +57,7 @@ export class Replica {
         wasmPaths: config.wasmPaths,
         ortModuleUrl: config.ortModuleUrl,
         wasmModules: modulesForWorker(),
+        enableProfiling: config.enableProfiling,
       };
       const what = `building a ${config.backend} session with ${config.threads} thread(s)`;
       const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer])), { signal, timeoutMs: config.timeoutMs, what });
@@ -88,6 +92,11 @@ export class Replica {
       this.inflight--;
       this.outstandingRows -= rows;
     }
+  }
+
+  /** ORT's trace events since the session was built (enableProfiling): profiling ends with this call. */
+  endProfiling(): Promise<TraceEvent[]> {
+    return this.host.call((api) => api.endProfiling(this.handle.id), { what: 'endProfiling', timeoutMs: 10_000 });
   }
 
   memory(): Promise<WorkerMemory> {

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { reviveError, serializeError, type SerializedError } from '../errors/index.js';
 import type { ProbedCapabilities } from '../probe/types.js';
+import type { TraceEvent } from '../profile/ops.js';
 import type { WorkerMemory } from '../worker/memory.js';
 import type { SharedModule } from '../worker/wasm-share.js';
 import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
@@ -25,6 +26,8 @@ export interface SessionRequest {
   ortModuleUrl?: string;
   /** ORT wasm modules other workers compiled: instantiated instead of compiled again. */
   wasmModules?: SharedModule[];
+  /** Turn ORT's profiler on (per-op trace events, read with endProfiling). */
+  enableProfiling?: boolean;
 }
 
 export interface SessionHandle {
@@ -71,6 +74,8 @@ export interface WorkerApi {
   spin(startAt: number, ms: number): { chunks: number; ms: number };
   createSession(request: SessionRequest): Promise<SessionHandle>;
   run(sessionId: number, feeds: Feeds): Promise<RunResult>;
+  /** Ends the profiling of a session built with enableProfiling: ORT's trace events. */
+  endProfiling(sessionId: number): Promise<TraceEvent[]>;
   release(sessionId: number): Promise<void>;
   memory(): Promise<WorkerMemory>;
 }

@@ -2,10 +2,12 @@ import type * as Ort from 'onnxruntime-web';
 import { compatibilityError } from '../backend/compat.js';
 import { loadOrt, type OrtModule } from '../backend/ort.js';
 import type { BackendName } from '../backend/types.js';
-import { InferenceError, SessionCreateError, PageInferError } from '../errors/index.js';
+import { InferenceError, ProfileUnavailableError, SessionCreateError, PageInferError } from '../errors/index.js';
+import { parseProfile, type TraceEvent } from '../profile/ops.js';
 import { decodeModel, encodeModel, fixSymbolicDims, graphInputs, graphOutputs, opHistogram } from '../onnx/index.js';
 import type { RunResult, SessionHandle, SessionRequest } from '../protocol/index.js';
 import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
+import { captureStdout } from './stdout.js';
 import { adoptModules, takeCompiledModules } from './wasm-share.js';
 
 interface Entry {
@@ -59,6 +61,7 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
       // e.g. "[W:onnxruntime ... VerifyEachNodeIsAssignedToAnEp]" on WebGPU, which pages see as console.error.
       logSeverityLevel: 3,
       freeDimensionOverrides: request.backend === 'webgl' ? undefined : request.freeDimensionOverrides,
+      enableProfiling: request.enableProfiling ?? false,
     });
   } catch (cause) {
     throw new SessionCreateError(`${request.backend}: ${messageOf(cause)}`, { backend: request.backend }, { cause });
@@ -104,6 +107,18 @@ export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResu
     tensor.dispose();
   }
   return { outputs, computeMs };
+}
+
+/** Ends ORT's profiling of a session created with `enableProfiling`, and returns its trace events. */
+export async function endProfiling(id: number): Promise<TraceEvent[]> {
+  const entry = sessions.get(id);
+  if (!entry) throw new InferenceError(`No session ${id} in this worker (released?)`, { sessionId: id });
+  const lines = await captureStdout(async () => {
+    await entry.session.endProfiling(); // prints synchronously in ORT 1.30; awaited in case a later one does not
+  });
+  const events = parseProfile(lines);
+  if (!events) throw new ProfileUnavailableError(`ORT printed no readable profile (${lines.length} line(s) of output)`, { lines: lines.length, first: lines[0]?.slice(0, 200) });
+  return events;
 }
 
 export async function releaseSession(id: number): Promise<void> {

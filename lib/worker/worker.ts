@@ -8,9 +8,11 @@ import { spin } from '../probe/spin.js';
 import { epochNow, registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
 import { trackWasmMemory, workerMemory } from './memory.js';
 import { shareWasmModules } from './wasm-share.js';
-import { createSession, releaseSession, runSession } from './sessions.js';
+import { createSession, endProfiling, releaseSession, runSession } from './sessions.js';
+import { interceptStdout } from './stdout.js';
 
 registerErrorTransfer();
+interceptStdout(); // before ORT binds console.log: its profiles come out on stdout
 trackWasmMemory();
 shareWasmModules();
 
@@ -40,6 +42,7 @@ const api: WorkerApi = {
     runs = job.catch(() => {});
     return job;
   },
+  endProfiling,
   release: releaseSession,
   memory: async () => workerMemory(),
 };
