@@ -93,3 +93,22 @@ test('per-op profile on WebGL is a typed error: ORT\'s WebGL backend has no prof
   }, [fixtureUrl('mlp_f32')] as const);
   expect(r).toMatchObject({ code: 'PROFILE_UNAVAILABLE', isOwnClass: true });
 });
+
+test('per-op profile on WebGPU: the native WebGPU EP\'s kernels, by provider', async ({ page, browserName }) => {
+  test.skip(browserName === 'firefox', 'Firefox ESR has no navigator.gpu');
+  await openHarness(page);
+  const r = await page.evaluate(async ([url]) => {
+    const engine = window.pageinfer.createEngine();
+    try {
+      const model = await engine.load(url, { backend: 'webgpu', fallback: false }); // SwiftShader here: asked for by name
+      const p = await model.profileOps({ x: { type: 'float32', data: new Float32Array(64).fill(0.1), dims: [1, 64] } }, { runs: 3 });
+      return { backend: p.backend, providers: [...new Set(p.ops.map((o) => o.provider))], ops: p.ops.map((o) => o.op), runs: p.runs };
+    } catch (e) {
+      return { loadFailed: String(e) };
+    } finally {
+      await engine.dispose();
+    }
+  }, [fixtureUrl('mlp_f32')] as const);
+  expect(r).toMatchObject({ backend: 'webgpu', runs: 3, providers: ['WebGpuExecutionProvider'] });
+  expect((r as { ops: string[] }).ops).toContain('Gemm');
+});
