@@ -7,6 +7,7 @@ import { setupDigits } from './digits.js';
 import { $ } from './dom.js';
 import { missingInt8 } from './models.js';
 import { setupOcr } from './ocr.js';
+import { setupOps } from './ops.js';
 import { setupPanel } from './panel.js';
 import { setupPlayground } from './playground.js';
 
@@ -21,6 +22,7 @@ const playground = setupPlayground();
 setupPanel(async () => {
   await Promise.all([digits.reload(), ocr.reset(), playground.reset()]);
 });
+setupOps();
 
 // The engine panel collapses to one line on narrow screens.
 const toggle = $<HTMLButtonElement>('panel-toggle');

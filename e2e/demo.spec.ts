@@ -224,3 +224,17 @@ test('engine panel: capabilities, backend and why, histogram; the cache lists th
   await expect(digitsLoad).toHaveAttribute('data-from', 'network');
   await expect(panel.locator('#cache-list')).toHaveAttribute('data-count', '1');
 });
+
+test('engine panel: a per-op profile of the digit model lists its op types and slowest nodes', async () => {
+  const panel = page.locator('#panel');
+  await expect(panel.locator('#ops-model option')).not.toHaveCount(0, { timeout: 30_000 });
+  const digits = panel.locator('#ops-model option', { hasText: 'Draw a digit' }).first();
+  await panel.locator('#ops-model').selectOption((await digits.getAttribute('value'))!);
+  await panel.getByRole('button', { name: 'Profile' }).click();
+  const result = panel.locator('#ops-result');
+  await expect(result).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await expect(result.locator('table.ops').first()).toContainText('QLinearConv');
+  await expect(result.locator('table.ops').nth(1).locator('tbody tr')).toHaveCount(5);
+  await expect(result).toContainText(/a run with the profiler on/);
+  await expect(result.getByRole('link', { name: /Save ORT.s trace/ })).toHaveAttribute('download', 'ort-trace.json');
+});
