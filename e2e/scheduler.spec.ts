@@ -248,6 +248,32 @@ test.describe('scheduler', () => {
     expect(r.pool.respawns).toBe(1);
   });
 
+  test('a crashed multi-threaded worker whose rebuild hangs is rebuilt with one thread: the model goes on, with a warning', async ({ page }) => {
+    const r = await page.evaluate(async ([url]) => {
+      const { harness } = window;
+      const engine = harness.crashingEngine({ wasm: { threads: 2 }, sessionTimeoutMs: 2000 });
+      const warnings: string[] = [];
+      engine.addEventListener('warning', (e) => warnings.push((e as CustomEvent).detail.message));
+      const model = await engine.load(url, { schedule: { workers: 1 } });
+      const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64).fill(0.25), dims: [1, 64] } });
+      const reference = Array.from((await model.run(x())).y.data as Float32Array);
+      harness.hangMultiThreadBuilds = true; // from now on, a 2-thread build never answers
+      harness.crashNextRuns = 1;
+      const outcome = await Promise.race([
+        model.run(x(), { transfer: false }).then((o) => (JSON.stringify(Array.from(o.y.data as Float32Array)) === JSON.stringify(reference) ? 'retried' : 'wrong'), (e) => harness.caught(e).code),
+        new Promise<string>((res) => setTimeout(() => res('hang'), 20_000)),
+      ]);
+      harness.hangMultiThreadBuilds = false;
+      const result = { threads: model.info.threads, outcome, pool: model.stats().pool, warnings };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.threads).toBe(2);
+    expect(r.outcome).toBe('retried');
+    expect(r.pool).toMatchObject({ respawns: 1, workers: 1 });
+    expect(r.warnings).toContainEqual(expect.stringMatching(/could not be rebuilt with 2 threads \(building a wasm session with 2 thread\(s\) took longer than 2000 ms\); rebuilding it with 1 thread/));
+  });
+
   test('crash with a pipelined job: both jobs in the dead worker are retried on its replacement', async ({ page }) => {
     const r = await page.evaluate(async ([url]) => {
       const { harness } = window;

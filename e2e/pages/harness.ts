@@ -83,6 +83,8 @@ const harness = {
   },
   /** How many upcoming `run` calls kill their worker instead of reaching it (crash injection). */
   crashNextRuns: 0,
+  /** Multi-threaded session builds get no answer (they hang) while this is set. */
+  hangMultiThreadBuilds: false,
   /** Hold back each new worker's life-lock request this long, so its session is ready before the page watches it. */
   delayLifeLockMs: 0,
   /** An engine whose workers crash on demand: see crashNextRuns. */
@@ -99,6 +101,9 @@ const harness = {
             w.terminate(); // dies with the request in hand, as an out-of-memory kill would
             return;
           }
+          // A multi-threaded session build that never answers, as WebKitGTK's (and now and then Firefox's) can hang.
+          const request = (message as { argumentList?: Array<{ value?: { threads?: number } }> })?.argumentList?.[0]?.value;
+          if (harness.hangMultiThreadBuilds && message?.type === 'APPLY' && message.path?.[0] === 'createSession' && (request?.threads ?? 1) > 1) return;
           if (harness.delayLifeLockMs > 0 && message?.type === 'APPLY' && message.path?.[0] === 'holdLifeLock') {
             setTimeout(() => post(message, transfer), harness.delayLifeLockMs);
             return;

@@ -101,7 +101,7 @@ export class Pool {
     this.replicas.splice(index, 1);
     if (why === 'crashed') this.respawns++;
     void old.dispose();
-    const job = Replica.open(this.bytes, this.config).then(
+    const job = this.rebuild(why).then(
       (fresh) => {
         if (this.disposed) return void fresh.dispose();
         this.replicas.push(fresh);
@@ -114,6 +114,20 @@ export class Pool {
     );
     this.rebuilding.add(job);
     void job.finally(() => this.rebuilding.delete(job));
+  }
+
+  /**
+   * A fresh replica of the pool's config; a multi-threaded build that fails or hangs (past its deadline) is
+   * tried once more with one thread, as the first load does, so that one stuck build cannot end the model.
+   */
+  private async rebuild(why: 'crashed' | 'recycled'): Promise<Replica> {
+    try {
+      return await Replica.open(this.bytes, this.config);
+    } catch (error) {
+      if (this.config.threads === 1 || this.disposed) throw error;
+      this.events.onWarning(`a ${why} worker could not be rebuilt with ${this.config.threads} threads (${(error as Error).message}); rebuilding it with 1 thread`);
+      return Replica.open(this.bytes, { ...this.config, threads: 1 });
+    }
   }
 
   /** True while a replacement worker is being built. */
