@@ -50,7 +50,7 @@ export class Engine extends EventTarget {
       const parallelism: Parallelism =
         typeof fixed === 'number'
           ? { cores: Math.max(1, Math.floor(fixed)), reported: probed.cores, measured: null, workers: 0, why: `${fixed} cores, as the engine was told (${probed.cores} reported)` }
-          : await parallelismOf(probed.cores, this.options.createWorker);
+          : await parallelismOf(probed.cores, probed.wasm.threads, this.options.createWorker);
       return { ...probed, parallelism };
     })();
     this.caps.catch(() => (this.caps = null)); // a failed probe may be retried
@@ -61,6 +61,9 @@ export class Engine extends EventTarget {
     this.assertAlive();
     const { signal, onProgress } = options;
     const started = performance.now();
+    // Probed while the bytes download (the parallelism probe spins workers for about 0.1 s on some devices).
+    const probing = this.capabilities();
+    probing.catch(() => {}); // awaited below; a load that fails first must not leave it unhandled
     const bytes = await readSource(src, {
       signal,
       onProgress,
@@ -70,7 +73,7 @@ export class Engine extends EventTarget {
       integrity: options.integrity,
     });
     const downloadMs = performance.now() - started;
-    const caps = await this.capabilities();
+    const caps = await probing;
     const preference = options.backend ?? this.options.backends ?? 'auto';
     const plan = planBackends(caps, preference, options.fallback ?? true);
     const schedule = options.schedule ?? {};

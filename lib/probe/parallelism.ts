@@ -6,7 +6,7 @@ import type { Parallelism } from './types.js';
 /** One timed window of spinning, alone or side by side. */
 const windowMs = 20;
 /** Alone / side-by-side pairs; the best of each counts (interference only ever slows a window down). */
-const pairs = 3;
+const pairs = 2;
 /** Below this share of the reported cores, the measurement is believed over the report. */
 const trustShare = 0.6;
 
@@ -52,10 +52,12 @@ export function effectiveCores(reported: number, measured: number | null): Pick<
 const measured = new Map<number, Promise<Parallelism>>();
 
 /**
- * The device's parallelism, measured once per page (it is the device's, not an engine's). Reports of
- * 2 cores or fewer are taken as they are: they leave no room for a wrong thread count worth the probe.
+ * The device's parallelism, measured once per page (it is the device's, not an engine's). Taken as
+ * reported, without a probe: 2 cores or fewer (no room for a thread count wrong enough to matter), and
+ * pages without SharedArrayBuffer (wasm runs 1 thread; pools go by the report anyway, see listCandidates).
  */
-export function parallelismOf(reported: number, createWorker?: WorkerFactory): Promise<Parallelism> {
+export function parallelismOf(reported: number, threadsPossible: boolean, createWorker?: WorkerFactory): Promise<Parallelism> {
+  if (!threadsPossible) return Promise.resolve({ reported, measured: null, workers: 0, cores: reported, why: `${reported} cores reported (not measured: without SharedArrayBuffer wasm runs 1 thread)` });
   let p = measured.get(reported);
   if (!p) {
     const workers = Math.min(reported, maxAutoThreads);
