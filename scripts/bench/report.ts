@@ -436,7 +436,7 @@ ${section('Latency against peers (wasm)', chartBlock('lat-mlp') + chartBlock('la
 ${section('TF.js (same MNIST weights)', `<p>${esc(t.tfjsNote)}</p>` + htmlTable(t.tfjs))}
 ${section('int8 against f32', chartBlock('int8') + htmlTable(t.int8))}
 ${section('Schedules: 64 concurrent requests', chartBlock('concurrency') + htmlTable(t.concurrency) + htmlTable(t.goals))}
-${section('Autotune against the fastest correct configuration', `<p>${esc(t.tuneNote)} Each cell: pageinfer tunes the model (threads auto, default candidates, a fresh measurement); then every candidate it listed is loaded as a fixed configuration and measured here, interleaved in rounds, every result checked.</p>` + htmlTable(t.tune))}
+${section('Autotune against the fastest correct configuration', `<p>${esc(t.tuneNote)} Each cell: pageinfer tunes the model (threads auto, default candidates, a fresh measurement); then every candidate it listed, and every wasm configuration the reported cores give that it left out ("+ n"), is loaded as a fixed configuration and measured here, interleaved in rounds, every result checked.</p>` + htmlTable(t.tune))}
 ${section('Main thread during sustained inference', chartBlock('dropped') + chartBlock('longtasks') + htmlTable(t.sustained))}
 ${section('Backends', chartBlock('backends') + htmlTable(t.backends))}
 ${section('Cache: cold against warm', chartBlock('cache') + htmlTable(t.cache) + `<h3>${esc(t.cacheBenchNote)}</h3>` + htmlTable(t.cacheBenchFirst) + htmlTable(t.cacheBenchRead))}
@@ -494,7 +494,7 @@ ${mdTable(t.concurrency)}
 ${mdTable(t.goals)}
 ## Autotune against the fastest correct configuration
 
-${t.tuneNote} Each cell: pageinfer tunes the model (threads auto, default candidates, a fresh measurement); then every candidate it listed is loaded as a fixed configuration and measured here, interleaved in rounds, every result checked.
+${t.tuneNote} Each cell: pageinfer tunes the model (threads auto, default candidates, a fresh measurement); then every candidate it listed, and every wasm configuration the reported cores give that it left out ("+ n"), is loaded as a fixed configuration and measured here, interleaved in rounds, every result checked.
 
 ${mdTable(t.tune)}
 ## Main thread during sustained inference
