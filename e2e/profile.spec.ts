@@ -32,7 +32,7 @@ test('profiling: per-worker wasm heap, engine stats, and a JSON export', async (
 
 test('per-op profile: ORT\'s profiler in an extra worker, summarized by op and node; serving workers untouched', async ({ page }) => {
   await openHarness(page);
-  const feeds = fixture('mlp_large_qlinear').example.feeds;
+  const feeds = fixture('mlp_qlinear').example.feeds;
   const r = await page.evaluate(async ([url, jsonFeeds]) => {
     const { pageinfer, harness } = window;
     const engine = pageinfer.createEngine();
@@ -58,7 +58,7 @@ test('per-op profile: ORT\'s profiler in an extra worker, summarized by op and n
     };
     await engine.dispose();
     return result;
-  }, [fixtureUrl('mlp_large_qlinear'), feeds] as const);
+  }, [fixtureUrl('mlp_qlinear'), feeds] as const);
   expect(r.runs).toBe(4);
   expect(r.modelRuns).toBe(5); // one warm-up, left out of the figures
   expect(r.ops.length).toBeGreaterThan(1);

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { effectiveCores } from './parallelism.js';
 
 describe('effectiveCores', () => {
-  it('keeps the report when nothing was measured', () => {
+  it('keeps the report when nothing (or nothing usable) was measured', () => {
     expect(effectiveCores(2, null).cores).toBe(2);
+    expect(effectiveCores(4, Number.NaN).cores).toBe(4);
   });
 
   it('believes a measurement well below the report (WebKitGTK: 4 reported on 2 cores)', () => {

@@ -30,6 +30,7 @@ export async function measureParallelism(workers: number, createWorker?: WorkerF
       const runs = await Promise.all(hosts.map((h) => call(h, (api) => api.spin(startAt, windowMs))));
       together = Math.max(together, runs.reduce((sum, r) => sum + r.chunks, 0));
     }
+    if (!(alone > 0)) throw new Error('one worker alone counted no work');
     return together / alone;
   } finally {
     for (const h of hosts) h.terminate('parallelism probe done');
@@ -42,7 +43,7 @@ export async function measureParallelism(workers: number, createWorker?: WorkerF
  * as all-core clocks and other tabs make any measurement read a little low.
  */
 export function effectiveCores(reported: number, measured: number | null): Pick<Parallelism, 'cores' | 'why'> {
-  if (measured === null) return { cores: reported, why: `${reported} cores reported (not measured)` };
+  if (measured === null || !Number.isFinite(measured)) return { cores: reported, why: `${reported} cores reported (not measured)` };
   const m = measured.toFixed(1);
   if (measured >= trustShare * Math.min(reported, maxAutoThreads)) return { cores: reported, why: `${reported} cores reported; ${m} measured side by side, so the report stands` };
   const cores = Math.min(reported, Math.max(2, Math.round(measured)));

@@ -1,15 +1,18 @@
 import { epochNow } from '../protocol/index.js';
 
 let sink = 0;
+/** The longest a worker waits for the common start. */
+const maxWaitMs = 100;
 
 /**
  * Worker side of the parallelism probe: waits (busy) until `startAt` (epoch ms), then counts
  * fixed chunks of integer work until `startAt + ms`, and says how many ms it really spun.
  */
 export function spin(startAt: number, ms: number): { chunks: number; ms: number } {
-  while (epochNow() < startAt);
+  const start = Math.min(startAt, epochNow() + maxWaitMs); // capped: the threads' clocks could disagree
+  while (epochNow() < start);
   const began = epochNow();
-  const end = Math.max(began, startAt + ms);
+  const end = start + ms; // the common window's end: a worker that arrived late counts less
   let chunks = 0;
   let x = sink;
   while (epochNow() < end) {
