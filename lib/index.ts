@@ -24,7 +24,7 @@ export type {
 } from './engine/types.js';
 export type { BackendName } from './backend/types.js';
 export type { BackendPreference, BackendCandidate, ThreadSetting } from './backend/choose.js';
-export type { Capabilities } from './probe/types.js';
+export type { Capabilities, Parallelism } from './probe/types.js';
 export type { Tensor, TensorType, TensorData, Feeds, Outputs, ValueInfo, Dim } from './tensor/types.js';
 export type { ModelSource } from './source/read.js';
 export { ModelCache, type CacheFetchOptions, type CacheEntryInfo, type CacheOptions, type CachePolicy, type CacheUsage } from './cache/index.js';
