@@ -1,6 +1,7 @@
 import type { Replica } from '../pool/replica.js';
 import { quantile } from '../profile/stats.js';
 import type { Feeds } from '../tensor/types.js';
+import type { Serve } from './serve.js';
 
 /** Samples of one candidate, one per round. */
 export interface Samples {
@@ -11,6 +12,8 @@ export interface Samples {
 
 export interface Measured {
   replicas: Replica[];
+  /** Requests as a loaded model sends them (see servingPath): the latency samples go through it. */
+  serve: Serve;
   samples: Samples;
   /** Warmed up by an earlier measure() (a playoff's leader): not warmed again. */
   warm?: boolean;
@@ -37,11 +40,12 @@ const sampleMs = 25;
 const spinMs = 50;
 
 /**
- * Warm-up, then rounds in a rotating order. Each sample starts with untimed runs (they wake
+ * Warm-up, then rounds in a rotating order. Each sample starts with untimed requests (they wake
  * the candidate's threads while the previous candidate's stop spinning). The objective's figure
- * is then timed over `sampleMs` of back-to-back work: the median latency at batch 1, or rows/s
- * with every worker kept busy; the other figures (shown, not ranked) over a few runs. At least
- * one round runs; more while the budget lasts.
+ * is then timed over `sampleMs` of back-to-back work: the median latency at batch 1, of requests
+ * sent through the serving path as `model.run` sends them, or rows/s with every worker kept busy;
+ * the other figures (shown, not ranked) over a few requests. At least one round runs; more while
+ * the budget lasts.
  */
 export async function measure(live: Measured[], probe: (rows: number) => Feeds, objective: 'latency' | 'throughput', rows: number, deadline: number, signal?: AbortSignal): Promise<void> {
   const time = async (replica: Replica, n: number) => {
@@ -49,11 +53,17 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
     await replica.run(structuredClone(probe(n)), n, true, signal);
     return performance.now() - t;
   };
-  /** Median run time: over a window of back-to-back runs for the objective's figure, else over `min` runs. */
-  const latency = async (replica: Replica, n: number, min: number, windowed: boolean) => {
+  /** One request through the serving path, timed. */
+  const served = async (l: Measured, n: number) => {
+    const t = performance.now();
+    await l.serve(structuredClone(probe(n)), n);
+    return performance.now() - t;
+  };
+  /** Median request time: over a window of back-to-back requests for the objective's figure, else over `min` requests. */
+  const latency = async (l: Measured, n: number, min: number, windowed: boolean) => {
     const times: number[] = [];
     const end = windowed ? Math.min(deadline, performance.now() + sampleMs) : 0;
-    while (times.length < min || performance.now() < end) times.push(await time(replica, n));
+    while (times.length < min || performance.now() < end) times.push(await served(l, n));
     return quantile(times, 0.5);
   };
   // Every worker of a candidate warms up: each tiers its own copy of the code up.
@@ -66,14 +76,13 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
   for (let k = 0; k < maxRounds && (k === 0 || performance.now() < deadline); k++) {
     for (let c = 0; c < live.length; c++) {
       const l = live[(c + k) % live.length];
-      const first = l.replicas[0];
       // Untimed, while the previous candidate's threads stop spinning and this one's wake up and spread over the cores.
       const woken = previous === l ? 0 : performance.now() + spinMs * (Math.max(threadsOf(previous), threadsOf(l)) - 1);
-      do await time(first, 1);
+      do await served(l, 1);
       while (performance.now() < woken);
       previous = l;
-      l.samples.latency1.push(await latency(first, 1, 3, objective === 'latency'));
-      if (rows !== 1) l.samples.latencyN.push(await latency(first, rows, 1, false));
+      l.samples.latency1.push(await latency(l, 1, 3, objective === 'latency'));
+      if (rows !== 1) l.samples.latencyN.push(await latency(l, rows, 1, false));
       if (objective === 'throughput') {
         // Two sample lengths at least, more for a pool: its workers finish their last jobs at different times, and that tail counts.
         const end = Math.min(deadline, performance.now() + sampleMs * Math.max(2, l.replicas.length));

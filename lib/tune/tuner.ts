@@ -5,6 +5,7 @@ import { agreement } from './compare.js';
 import { quantile } from '../profile/stats.js';
 import { measure, type Measured } from './measure.js';
 import { probeFeeds } from './probe.js';
+import { servingPath } from './serve.js';
 import { pickWinner, tieMargin } from './rank.js';
 import type { TuneCandidateReport, TuneCandidate, TuneOptions, TuningInfo } from './types.js';
 
@@ -83,7 +84,7 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     if ('outputs' in verdict) {
       if (isReference) reference = verdict.outputs;
       Object.assign(report, verdict.agreement);
-      return { report, ...built, samples: { latency1: [], latencyN: [], rowsPerSecond: [] } };
+      return { report, ...built, serve: servingPath(built.replicas, request.bytes, built.config), samples: { latency1: [], latencyN: [], rowsPerSecond: [] } };
     }
     report.status = 'failed' in verdict ? 'failed' : 'wrong';
     report.reason = 'failed' in verdict ? verdict.failed : verdict.wrong;
