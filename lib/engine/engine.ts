@@ -4,8 +4,8 @@ import { Pool } from '../pool/pool.js';
 import { sizePool } from '../pool/size.js';
 import { StatsRecorder } from '../profile/stats.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { parallelismOf } from '../probe/parallelism.js';
-import type { Capabilities, Parallelism, ProbedCapabilities } from '../probe/types.js';
+import { parallelismOf, unmeasured } from '../probe/parallelism.js';
+import type { Capabilities, ProbedCapabilities } from '../probe/types.js';
 import { ModelCache } from '../cache/cache.js';
 import { readSource, type ModelSource } from '../source/read.js';
 import { WorkerHost } from '../worker/host.js';
@@ -47,9 +47,9 @@ export class Engine extends EventTarget {
         host.terminate('probe done');
       }
       const fixed = this.options.cores;
-      const parallelism: Parallelism =
+      const parallelism =
         typeof fixed === 'number'
-          ? { cores: Math.max(1, Math.floor(fixed)), reported: probed.cores, measured: null, workers: 0, why: `${fixed} cores, as the engine was told (${probed.cores} reported)` }
+          ? unmeasured(probed.cores, `${fixed} cores, as the engine was told (${probed.cores} reported)`, Math.max(1, Math.floor(fixed)))
           : await parallelismOf(probed.cores, probed.wasm.threads, this.options.createWorker);
       return { ...probed, parallelism };
     })();

@@ -23,12 +23,12 @@ export async function measureParallelism(workers: number, createWorker?: WorkerF
     let alone = 0;
     let together = 0;
     for (let i = 0; i < pairs; i++) {
-      alone = Math.max(alone, (await call(hosts[0], (api) => api.spin(epochNow() + 2, windowMs))).chunks);
+      alone = Math.max(alone, await call(hosts[0], (api) => api.spin(epochNow() + 2, windowMs)));
       // A common window a few ms ahead, so that the workers spin at once although the messages arrive one
       // by one. Work is counted over that window: a worker that started late did less, it did not go faster.
       const startAt = epochNow() + 5 + 2 * workers;
       const runs = await Promise.all(hosts.map((h) => call(h, (api) => api.spin(startAt, windowMs))));
-      together = Math.max(together, runs.reduce((sum, r) => sum + r.chunks, 0));
+      together = Math.max(together, runs.reduce((sum, chunks) => sum + chunks, 0));
     }
     if (!(alone > 0)) throw new Error('one worker alone counted no work');
     return together / alone;
@@ -52,25 +52,26 @@ export function effectiveCores(reported: number, measured: number | null): Pick<
 
 const measured = new Map<number, Promise<Parallelism>>();
 
+/** Cores taken without a measurement: the report, or a count the engine was told. */
+export function unmeasured(reported: number, why: string, cores = reported): Parallelism {
+  return { cores, reported, measured: null, workers: 0, why };
+}
+
 /**
  * The device's parallelism, measured once per page (it is the device's, not an engine's). Taken as
  * reported, without a probe: 2 cores or fewer (no room for a thread count wrong enough to matter), and
  * pages without SharedArrayBuffer (wasm runs 1 thread; pools go by the report anyway, see listCandidates).
  */
 export function parallelismOf(reported: number, threadsPossible: boolean, createWorker?: WorkerFactory): Promise<Parallelism> {
-  if (!threadsPossible) return Promise.resolve({ reported, measured: null, workers: 0, cores: reported, why: `${reported} cores reported (not measured: without SharedArrayBuffer wasm runs 1 thread)` });
+  if (!threadsPossible) return Promise.resolve(unmeasured(reported, `${reported} cores reported (not measured: without SharedArrayBuffer wasm runs 1 thread)`));
+  if (reported <= 2) return Promise.resolve(unmeasured(reported, effectiveCores(reported, null).why));
   let p = measured.get(reported);
   if (!p) {
     const workers = Math.min(reported, maxAutoThreads);
-    p = (async (): Promise<Parallelism> => {
-      if (reported <= 2) return { reported, measured: null, workers: 0, ...effectiveCores(reported, null) };
-      try {
-        const value = await measureParallelism(workers, createWorker);
-        return { reported, measured: Math.round(value * 100) / 100, workers, ...effectiveCores(reported, value) };
-      } catch (error) {
-        return { reported, measured: null, workers, cores: reported, why: `${reported} cores reported; the parallelism probe failed (${(error as Error).message})` };
-      }
-    })();
+    p = measureParallelism(workers, createWorker).then(
+      (value): Parallelism => ({ reported, measured: Math.round(value * 100) / 100, workers, ...effectiveCores(reported, value) }),
+      (error: Error) => ({ ...unmeasured(reported, `${reported} cores reported; the parallelism probe failed (${error.message})`), workers }),
+    );
     measured.set(reported, p);
   }
   return p;

@@ -6,12 +6,11 @@ const maxWaitMs = 100;
 
 /**
  * Worker side of the parallelism probe: waits (busy) until `startAt` (epoch ms), then counts
- * fixed chunks of integer work until `startAt + ms`, and says how many ms it really spun.
+ * fixed chunks of integer work until `startAt + ms`.
  */
-export function spin(startAt: number, ms: number): { chunks: number; ms: number } {
+export function spin(startAt: number, ms: number): number {
   const start = Math.min(startAt, epochNow() + maxWaitMs); // capped: the threads' clocks could disagree
   while (epochNow() < start);
-  const began = epochNow();
   const end = start + ms; // the common window's end: a worker that arrived late counts less
   let chunks = 0;
   let x = sink;
@@ -20,5 +19,5 @@ export function spin(startAt: number, ms: number): { chunks: number; ms: number 
     chunks++;
   }
   sink = x; // keeps the loop from being optimized away
-  return { chunks, ms: epochNow() - began };
+  return chunks;
 }

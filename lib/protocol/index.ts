@@ -71,7 +71,7 @@ export interface WorkerApi {
   holdLifeLock(name: string): Promise<boolean>;
   probe(): Promise<ProbedCapabilities>;
   /** Busy until `startAt` (epoch ms), then counts work for `ms`: one window of the parallelism probe. */
-  spin(startAt: number, ms: number): { chunks: number; ms: number };
+  spin(startAt: number, ms: number): number;
   createSession(request: SessionRequest): Promise<SessionHandle>;
   run(sessionId: number, feeds: Feeds): Promise<RunResult>;
   /** Ends the profiling of a session built with enableProfiling: ORT's trace events. */

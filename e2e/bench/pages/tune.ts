@@ -6,7 +6,9 @@
  */
 import * as pageinfer from '../../../lib/index.js';
 import type { TuneMeasured, TuneResult, TuneTask } from '../types.js';
-import { threadLadder } from '../../../lib/tune/candidates.js';
+import { maxAutoThreads } from '../../../lib/pool/size.js';
+import { listCandidates } from '../../../lib/tune/candidates.js';
+import type { TuneCandidate } from '../../../lib/tune/types.js';
 import { Checker, errorText, f32, median, modelOf, outWidth, rotate, sessionTimeoutMs, sleep } from './common.js';
 
 interface Loaded {
@@ -48,6 +50,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
   // 1. Tune, as a user would: threads 'auto', the default candidates, a fresh measurement.
   const tuner = pageinfer.createEngine({ cache: false, sessionTimeoutMs });
   let candidates: pageinfer.TuningInfo['candidates'] = [];
+  let caps: pageinfer.Capabilities | null = null;
   try {
     const t0 = performance.now();
     // Real samples as probe inputs (PP-OCR's width is dynamic: the tuner cannot invent a shape).
@@ -63,6 +66,7 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
   } catch (e) {
     result.errors.push(`tuning: ${errorText(e)}`);
   } finally {
+    caps = await tuner.capabilities().catch(() => null); // probed during the load (cached): the reported cores
     await tuner.dispose();
   }
 
@@ -70,11 +74,10 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
   //    the reported cores would give, which the tuner may have left out (it sizes by the cores it measured):
   //    the fastest is looked for among all of them, not only among what the tuner chose to try.
   const unlisted = new Set<string>();
-  for (const c of reportedLadder(navigator.hardwareConcurrency, task.mode !== 'streaming')) {
-    if (candidates.some((t) => t.backend === 'wasm' && t.threads === c.threads && t.workers === c.workers && t.graphOptimizationLevel === 'all')) continue;
-    const label = c.workers > 1 ? `wasm ${c.workers} workers × 1 thread` : `wasm ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
-    unlisted.add(label);
-    candidates.push({ ...c, label, backend: 'wasm', graphOptimizationLevel: 'all', status: 'skipped', reason: 'not listed by the tuner', latencyMs: {}, ms: 0 });
+  for (const c of caps ? reportedCandidates(caps, task.mode !== 'streaming') : []) {
+    if (candidates.some((t) => t.label === c.label)) continue;
+    unlisted.add(c.label);
+    candidates.push({ ...c, status: 'skipped', reason: 'not listed by the tuner', latencyMs: {}, ms: 0 });
   }
   const engines = new Map<number, pageinfer.Engine>();
   const engineFor = (threads: number) => {
@@ -177,9 +180,8 @@ export async function tuneCell(task: TuneTask): Promise<TuneResult> {
   return result;
 }
 
-/** wasm threads (1, half, all) and, when batching, pools of 1-thread workers (up to 4), from the reported cores. */
-function reportedLadder(reported: number, batching: boolean): Array<{ threads: number; workers: number }> {
-  const threads = threadLadder(Math.min(reported, 8)).map((t) => ({ threads: t, workers: 1 }));
-  const pools = batching ? threadLadder(Math.min(reported, 4)).filter((w) => w > 1).map((w) => ({ threads: 1, workers: w })) : [];
-  return [...threads, ...pools];
+/** The wasm candidates the tuner would list if it sized threads by the reported cores, as it did before it measured them. */
+function reportedCandidates(caps: pageinfer.Capabilities, batching: boolean): TuneCandidate[] {
+  const asReported = { ...caps, parallelism: { ...caps.parallelism, cores: caps.cores, measured: null } };
+  return listCandidates(asReported, Math.min(caps.cores, maxAutoThreads), batching, {}, ['wasm']);
 }
