@@ -88,6 +88,50 @@ test.describe('backend choice', () => {
     ]);
   });
 
+  test('a multi-threaded build whose threads stall starting is rebuilt in a fresh worker, long before the session deadline', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(async ([url, feeds]) => {
+      const { harness } = window;
+      const engine = harness.stallingEngine({ wasm: { threads: 2 }, sessionTimeoutMs: 60_000 });
+      const warnings: Array<{ code: string; message: string }> = [];
+      engine.addEventListener('warning', (e) => warnings.push((e as CustomEvent).detail));
+      await engine.capabilities(); // the probe's worker is not the one that stalls
+      harness.stallNextWorkers = 1;
+      const t0 = performance.now();
+      const model = await engine.load(url, { backend: 'wasm', tune: false, schedule: { workers: 1 } });
+      const loadMs = performance.now() - t0;
+      const out = await model.run(harness.feedsOf(feeds));
+      const result = { loadMs, threads: model.info.threads, attempts: model.info.attempts.length, warnings, outputs: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, harness.toJson(v)])) };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32'), f32.example.feeds] as const);
+    expect(r.threads).toBe(2);
+    expect(r.attempts).toBe(1); // the retry is inside the one attempt: no fallback to fewer threads
+    expect(r.loadMs).toBeLessThan(20_000); // the thread-start deadline (3 s) caught it, not the 60 s session deadline
+    expect(r.warnings).toEqual([expect.objectContaining({ code: 'THREADS_STALLED', message: expect.stringMatching(/^ORT's 2 wasm threads did not start within 3000 ms \(stuck after 'threads-starting'\): that worker was given up, and its session built in a fresh one$/) })]);
+    expectClose(r.outputs, f32.example.expected, 1e-4);
+  });
+
+  test('threads that stall starting twice fall back to one thread, and the attempt says why', async ({ page }) => {
+    await openHarness(page);
+    const r = await page.evaluate(async ([url]) => {
+      const { harness } = window;
+      const engine = harness.stallingEngine({ wasm: { threads: 2 }, sessionTimeoutMs: 60_000 });
+      await engine.capabilities();
+      harness.stallNextWorkers = 2;
+      const model = await engine.load(url, { backend: 'wasm', tune: false, schedule: { workers: 1 } });
+      const result = { threads: model.info.threads, attempts: model.info.attempts };
+      await engine.dispose();
+      return result;
+    }, [fixtureUrl('mlp_f32')] as const);
+    expect(r.threads).toBe(1);
+    expect(r.attempts.map((a) => [a.threads, a.ok, a.error?.code])).toEqual([
+      [2, false, 'TIMEOUT'],
+      [1, true, undefined],
+    ]);
+    expect(r.attempts[0].error?.message).toMatch(/ORT's 2 wasm threads did not start within 3000 ms \(stuck after 'threads-starting'\), twice, each time in a fresh worker/);
+  });
+
   test('without cross-origin isolation wasm runs on one thread and a warning says why', async ({ page }) => {
     await openHarness(page, { isolated: false });
     const r = await page.evaluate(async ([url, feeds]) => {

@@ -85,6 +85,20 @@ const harness = {
   crashNextRuns: 0,
   /** Multi-threaded session builds get no answer (they hang) while this is set. */
   hangMultiThreadBuilds: false,
+  /** How many of the next workers a stallingEngine creates block for good at ORT's instantiation. */
+  stallNextWorkers: 0,
+  /** An engine whose next `stallNextWorkers` workers stall starting ORT (see stall-worker.ts). */
+  stallingEngine(options: EngineOptions = {}) {
+    return pageinfer.createEngine({
+      ...options,
+      createWorker: () => {
+        const name = harness.stallNextWorkers > 0 ? (harness.stallNextWorkers--, 'pageinfer-stall') : 'pageinfer';
+        const w = new Worker(new URL('./stall-worker.ts', import.meta.url), { type: 'module', name });
+        spawned.push(w);
+        return w;
+      },
+    });
+  },
   /** Hold back each new worker's life-lock request this long, so its session is ready before the page watches it. */
   delayLifeLockMs: 0,
   /** An engine whose workers crash on demand: see crashNextRuns. */

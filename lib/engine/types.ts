@@ -127,6 +127,8 @@ export interface WarningDetail {
   code:
     | 'THREADS_UNAVAILABLE'
     | 'THREADS_REDUCED'
+    /** ORT's wasm threads stalled starting in a worker (a rare browser/ORT hang): it was rebuilt in a fresh one. */
+    | 'THREADS_STALLED'
     /** Both workers and threads were fixed by the caller, beyond the reported cores. */
     | 'THREADS_OVERSUBSCRIBED'
     /** A pool worker could not be built or rebuilt: the model runs on fewer workers. */

@@ -122,7 +122,9 @@ export class Pool {
    */
   private async rebuild(why: 'crashed' | 'recycled'): Promise<Replica> {
     try {
-      return await Replica.open(this.bytes, this.config);
+      const fresh = await Replica.open(this.bytes, this.config);
+      if (fresh.startStall) this.events.onWarning(`a ${why} worker's replacement was built again in a fresh worker: ${fresh.startStall}`);
+      return fresh;
     } catch (error) {
       if (this.config.threads === 1 || this.disposed) throw error;
       this.events.onWarning(`a ${why} worker could not be rebuilt with ${this.config.threads} threads (${(error as Error).message}); rebuilding it with 1 thread`);

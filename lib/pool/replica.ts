@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
-import { epochNow, transferablesOf, type RunResult, type SessionHandle, type SessionRequest } from '../protocol/index.js';
+import { TimeoutError } from '../errors/index.js';
+import { epochNow, transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage } from '../protocol/index.js';
 import type { TraceEvent } from '../profile/ops.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost, type WorkerFactory } from '../worker/host.js';
@@ -37,15 +38,41 @@ export class Replica {
   bytes = 0;
   /** Worn out (recycling): takes no new jobs, and is replaced when the last one is back. */
   retiring = false;
+  /** Why the worker before this one was given up (its threads stalled starting), if one was. */
+  startStall?: string;
 
   private constructor(
     private readonly host: WorkerHost,
     readonly handle: SessionHandle,
   ) {}
 
-  /** Builds a session from `bytes` (copied; the caller keeps them) in a new worker; kills the worker on failure. */
+  /**
+   * Builds a session from `bytes` (copied; the caller keeps them) in a new worker; kills the worker on failure.
+   * A multi-threaded runtime whose start stalls (see worker/thread-start.ts) is given one more fresh worker:
+   * the stall is rare and random, so a second start almost always goes through.
+   */
   static async open(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal): Promise<Replica> {
+    let stall: TimeoutError;
+    try {
+      return await Replica.openOnce(bytes, config, signal);
+    } catch (error) {
+      if (!isThreadStartStall(error)) throw error;
+      stall = error;
+    }
+    try {
+      const replica = await Replica.openOnce(bytes, config, signal);
+      replica.startStall = stall.message;
+      return replica;
+    } catch (error) {
+      if (!isThreadStartStall(error)) throw error;
+      throw new TimeoutError(`${error.message}, twice, each time in a fresh worker`, error.details);
+    }
+  }
+
+  private static async openOnce(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal): Promise<Replica> {
     const host = new WorkerHost(config.createWorker);
+    const stall = threadStartWatch(config);
+    const watched = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
     try {
       const copy = bytes.slice();
       const request: SessionRequest = {
@@ -60,7 +87,7 @@ export class Replica {
         enableProfiling: config.enableProfiling,
       };
       const what = `building a ${config.backend} session with ${config.threads} thread(s)`;
-      const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer])), { signal, timeoutMs: config.timeoutMs, what });
+      const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer]), stall.onStage), { signal: watched, timeoutMs: config.timeoutMs, what });
       // With a shared wasm module the session can be ready before the page watches the worker's life lock.
       await host.call(() => host.watching, { signal, timeoutMs: config.timeoutMs, what });
       keepModules(handle.compiledModules);
@@ -68,7 +95,9 @@ export class Replica {
       return new Replica(host, handle);
     } catch (error) {
       host.terminate('session attempt failed'); // a failed backend must not poison the next attempt
-      throw error;
+      throw stall.signal.aborted && !signal?.aborted ? stall.signal.reason : error;
+    } finally {
+      stall.stop();
     }
   }
 
@@ -109,6 +138,38 @@ export class Replica {
     }
     this.host.terminate('replica disposed');
   }
+}
+
+/**
+ * Deadline of the step of a multi-threaded build from ORT's start to its wasm fetch, where ORT's glue
+ * creates its thread workers: 5–26 ms where it goes through (Chromium, Firefox, WebKitGTK here), and
+ * where Firefox's stalls were stuck. Instantiating the fetched wasm gets 4× as long: WebKitGTK's first
+ * one in a page took 1.9 s here (the later ones 0.1–0.2 s).
+ */
+const threadStartTimeoutMs = 3000;
+
+/**
+ * Times the steps of a multi-threaded runtime's start that a worker reports (its wasm's fetch and
+ * compile left out: they may be slow and do not block); `signal` aborts, with a TimeoutError whose
+ * details say `stage: 'thread-start'`, when one runs past its deadline.
+ */
+function threadStartWatch(config: SessionConfig): { onStage?: (stage: ThreadStartStage) => void; signal: AbortSignal; stop(): void } {
+  const stalled = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => clearTimeout(timer);
+  if (config.threads <= 1) return { signal: stalled.signal, stop };
+  const onStage = Comlink.proxy((stage: ThreadStartStage) => {
+    stop();
+    if (stage === 'wasm-fetching' || stage === 'threads-started') return;
+    const limit = threadStartTimeoutMs * (stage === 'wasm-instantiating' ? 4 : 1);
+    const message = `ORT's ${config.threads} wasm threads did not start within ${limit} ms (stuck after '${stage}')`;
+    timer = setTimeout(() => stalled.abort(new TimeoutError(message, { stage: 'thread-start', after: stage, timeoutMs: limit, threads: config.threads })), limit);
+  });
+  return { onStage, signal: stalled.signal, stop };
+}
+
+function isThreadStartStall(error: unknown): error is TimeoutError {
+  return error instanceof TimeoutError && error.details.stage === 'thread-start';
 }
 
 function byteSize(tensors: Feeds): number {

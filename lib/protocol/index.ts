@@ -48,6 +48,12 @@ export interface SessionHandle {
   wasmNote?: string;
 }
 
+/**
+ * Steps of a multi-threaded ORT runtime's start in a worker. The worker can block for good in it
+ * (see worker/thread-start.ts), so the page times it itself, all but the wasm's fetch and compile.
+ */
+export type ThreadStartStage = 'threads-starting' | 'wasm-fetching' | 'wasm-instantiating' | 'threads-started';
+
 export interface RunResult {
   outputs: Outputs;
   /** Time inside session.run, measured in the worker. */
@@ -72,7 +78,8 @@ export interface WorkerApi {
   probe(): Promise<ProbedCapabilities>;
   /** Busy until `startAt` (epoch ms), then counts work for `ms`: one window of the parallelism probe. */
   spin(startAt: number, ms: number): number;
-  createSession(request: SessionRequest): Promise<SessionHandle>;
+  /** `onStage` (multi-threaded builds) hears when ORT's threads start and when they have: see ThreadStartStage. */
+  createSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle>;
   run(sessionId: number, feeds: Feeds): Promise<RunResult>;
   /** Ends the profiling of a session built with enableProfiling: ORT's trace events. */
   endProfiling(sessionId: number): Promise<TraceEvent[]>;

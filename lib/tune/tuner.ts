@@ -75,6 +75,8 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     });
     report.ms = round(performance.now() - t0);
     if (!built) return null;
+    const stall = built.replicas.find((r) => r.startStall)?.startStall;
+    if (stall) report.reason = `${stall}: built again in a fresh worker`;
     probe ??= probeFeeds(built.replicas[0].handle.inputs, options.inputs, request.base.freeDimensionOverrides);
     const verdict: Verdict = await verify(built.replicas[0], probe, reference, options, request.signal).catch((error: Error) => {
       if (request.signal?.aborted) throw request.signal.reason;

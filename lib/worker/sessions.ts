@@ -5,9 +5,10 @@ import type { BackendName } from '../backend/types.js';
 import { InferenceError, ProfileUnavailableError, SessionCreateError, PageInferError } from '../errors/index.js';
 import { parseProfile, type TraceEvent } from '../profile/ops.js';
 import { decodeModel, encodeModel, fixSymbolicDims, graphInputs, graphOutputs, opHistogram } from '../onnx/index.js';
-import type { RunResult, SessionHandle, SessionRequest } from '../protocol/index.js';
+import type { RunResult, SessionHandle, SessionRequest, ThreadStartStage } from '../protocol/index.js';
 import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
 import { captureStdout } from './stdout.js';
+import { startThreads } from './thread-start.js';
 import { adoptModules, takeCompiledModules } from './wasm-share.js';
 
 interface Entry {
@@ -34,7 +35,7 @@ function configure(ort: OrtModule, request: SessionRequest): void {
   configured = { backend: request.backend, threads: request.threads };
 }
 
-export async function createSession(request: SessionRequest): Promise<SessionHandle> {
+export async function createSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle> {
   const started = performance.now();
   const model = decodeModel(request.bytes); // InvalidModelError before ORT sees bad bytes
   const ops = opHistogram(model);
@@ -52,6 +53,7 @@ export async function createSession(request: SessionRequest): Promise<SessionHan
   adoptModules(request.wasmModules);
   const ort = await loadOrt(request.backend, request.ortModuleUrl);
   configure(ort, request);
+  if (request.threads > 1) await startThreads(ort, onStage);
   let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {

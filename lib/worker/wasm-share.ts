@@ -24,6 +24,8 @@ interface WorkerState {
   /** The last streaming compile error. */
   lastError: string;
   installed: boolean;
+  /** Told of the next load's steps, once: see watchNextWasmLoad. */
+  watch?: WasmLoadWatch;
 }
 const stateKey = Symbol.for('pageinfer.wasm-share');
 const state: WorkerState = ((globalThis as Record<symbol, WorkerState>)[stateKey] ??= { known: new Map(), compiledHere: [], reused: 0, lastError: '', installed: false });
@@ -44,6 +46,9 @@ export function shareWasmModules(): void {
   if (state.installed || !canShareModules || typeof WebAssembly.instantiateStreaming !== 'function') return;
   state.installed = true;
   (WebAssembly as { instantiateStreaming: typeof WebAssembly.instantiateStreaming }).instantiateStreaming = async (source, imports) => {
+    const watch = state.watch;
+    state.watch = undefined;
+    watch?.fetching();
     const response = await source;
     let module = state.known.get(response.url);
     if (module) {
@@ -61,8 +66,21 @@ export function shareWasmModules(): void {
         state.compiledHere.push({ url: response.url, module });
       }
     }
+    watch?.instantiating();
     return { module, instance: await WebAssembly.instantiate(module, imports) };
   };
+}
+
+export interface WasmLoadWatch {
+  /** ORT asked for its wasm: it is being fetched and compiled (or taken from the page's modules). */
+  fetching(): void;
+  /** The module is ready and is being instantiated. */
+  instantiating(): void;
+}
+
+/** Worker side: `watch` hears the steps of ORT's next wasm load (undefined: none). */
+export function watchNextWasmLoad(watch: WasmLoadWatch | undefined): void {
+  state.watch = watch;
 }
 
 /** Worker side: modules the page already has. */
