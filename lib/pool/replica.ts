@@ -161,7 +161,8 @@ function threadStartWatch(config: SessionConfig): { onStage?: (stage: ThreadStar
   const onStage = Comlink.proxy((stage: ThreadStartStage) => {
     stop();
     if (stage === 'wasm-fetching' || stage === 'threads-started') return;
-    const limit = threadStartTimeoutMs * (stage === 'wasm-instantiating' ? 4 : 1);
+    // Within half the build's own deadline, so that a stall still leaves the retry its full one.
+    const limit = Math.min(threadStartTimeoutMs * (stage === 'wasm-instantiating' ? 4 : 1), config.timeoutMs / 2);
     const message = `ORT's ${config.threads} wasm threads did not start within ${limit} ms (stuck after '${stage}')`;
     timer = setTimeout(() => stalled.abort(new TimeoutError(message, { stage: 'thread-start', after: stage, timeoutMs: limit, threads: config.threads })), limit);
   });
