@@ -20,8 +20,8 @@ export async function startThreads(ort: OrtModule, onStage?: (stage: ThreadStart
   const tell = (stage: ThreadStartStage) => void Promise.resolve(onStage?.(stage)).catch(() => {}); // the page may be gone
   try {
     if (started) return;
-    tell('threads-starting');
-    watchNextWasmLoad({ fetching: () => tell('wasm-fetching'), instantiating: () => tell('wasm-instantiating') });
+    // Where the wasm's fetch cannot be seen (no module sharing), it cannot be left out of the timing: no step is timed.
+    if (watchNextWasmLoad({ fetching: () => tell('wasm-fetching'), instantiating: () => tell('wasm-instantiating') })) tell('threads-starting');
     const canary = await ort.InferenceSession.create(identityModel(), { executionProviders: ['wasm'], logSeverityLevel: 3 });
     await canary.release();
     started = true;

@@ -78,9 +78,10 @@ export interface WasmLoadWatch {
   instantiating(): void;
 }
 
-/** Worker side: `watch` hears the steps of ORT's next wasm load (undefined: none). */
-export function watchNextWasmLoad(watch: WasmLoadWatch | undefined): void {
+/** Worker side: `watch` hears the steps of ORT's next wasm load (undefined: none); false where loads cannot be watched. */
+export function watchNextWasmLoad(watch: WasmLoadWatch | undefined): boolean {
   state.watch = watch;
+  return state.installed;
 }
 
 /** Worker side: modules the page already has. */
