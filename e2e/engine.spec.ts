@@ -112,13 +112,13 @@ test.describe('backend choice', () => {
     expectClose(r.outputs, f32.example.expected, 1e-4);
   });
 
-  test('threads that stall starting twice fall back to one thread, and the attempt says why', async ({ page }) => {
+  test('threads that stall starting three times fall back to one thread, and the attempt says why', async ({ page }) => {
     await openHarness(page);
     const r = await page.evaluate(async ([url]) => {
       const { harness } = window;
       const engine = harness.stallingEngine({ wasm: { threads: 2 }, sessionTimeoutMs: 60_000 });
       await engine.capabilities();
-      harness.stallNextWorkers = 2;
+      harness.stallNextWorkers = 3;
       const model = await engine.load(url, { backend: 'wasm', tune: false, schedule: { workers: 1 } });
       const result = { threads: model.info.threads, attempts: model.info.attempts };
       await engine.dispose();
@@ -129,7 +129,7 @@ test.describe('backend choice', () => {
       [2, false, 'TIMEOUT'],
       [1, true, undefined],
     ]);
-    expect(r.attempts[0].error?.message).toMatch(/ORT's 2 wasm threads did not start within 3000 ms \(stuck after 'threads-starting'\), twice, each time in a fresh worker/);
+    expect(r.attempts[0].error?.message).toMatch(/ORT's 2 wasm threads did not start within 3000 ms \(stuck after 'threads-starting'\), 3 times, each time in a fresh worker/);
   });
 
   test('without cross-origin isolation wasm runs on one thread and a warning says why', async ({ page }) => {

@@ -48,24 +48,21 @@ export class Replica {
 
   /**
    * Builds a session from `bytes` (copied; the caller keeps them) in a new worker; kills the worker on failure.
-   * A multi-threaded runtime whose start stalls (see worker/thread-start.ts) is given one more fresh worker:
-   * the stall is rare and random, so a second start almost always goes through.
+   * A multi-threaded runtime whose start stalls (see worker/thread-start.ts) is given up to two more fresh
+   * workers: the stall is random (1 start in 20 to 100 in Firefox here), so another start almost always goes through.
    */
   static async open(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal): Promise<Replica> {
-    let stall: TimeoutError;
-    try {
-      return await Replica.openOnce(bytes, config, signal);
-    } catch (error) {
-      if (!isThreadStartStall(error)) throw error;
-      stall = error;
-    }
-    try {
-      const replica = await Replica.openOnce(bytes, config, signal);
-      replica.startStall = stall.message;
-      return replica;
-    } catch (error) {
-      if (!isThreadStartStall(error)) throw error;
-      throw new TimeoutError(`${error.message}, twice, each time in a fresh worker`, error.details);
+    let stall: TimeoutError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const replica = await Replica.openOnce(bytes, config, signal);
+        replica.startStall = stall?.message;
+        return replica;
+      } catch (error) {
+        if (!isThreadStartStall(error)) throw error;
+        if (attempt === maxStartAttempts) throw new TimeoutError(`${error.message}, ${attempt} times, each time in a fresh worker`, error.details);
+        stall = error;
+      }
     }
   }
 
@@ -147,6 +144,8 @@ export class Replica {
  * one in a page took 1.9 s here (the later ones 0.1–0.2 s).
  */
 const threadStartTimeoutMs = 3000;
+/** Workers a build may take when their threads stall starting. */
+const maxStartAttempts = 3;
 
 /**
  * Times the steps of a multi-threaded runtime's start that a worker reports (its wasm's fetch and
