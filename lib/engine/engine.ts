@@ -120,8 +120,8 @@ export class Engine extends EventTarget {
       await pool.dispose();
       throw signal?.aborted ? toAbortError(signal.reason) : error;
     }
-    const stalled = pool.replicas.filter((r) => r.startStall);
-    if (stalled.length) warn('THREADS_STALLED', `${stalled[0].startStall}: ${stalled.length === 1 ? 'that worker was given up, and its session built in a fresh one' : `${stalled.length} such workers were given up, and their sessions built in fresh ones`}`);
+    const stalls = pool.replicas.flatMap((r) => r.startStalls);
+    if (stalls.length) warn('THREADS_STALLED', `${stalls[0]}: ${stalls.length === 1 ? 'that worker was given up, and its session built in a fresh one' : `${stalls.length} such workers were given up, and their sessions built in fresh ones`}`);
     const recorder = new StatsRecorder();
     const built = buildScheduler(pool, handle, schedule, options.freeDimensionOverrides, recorder);
     scheduler = built.scheduler;

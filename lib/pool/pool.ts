@@ -123,7 +123,7 @@ export class Pool {
   private async rebuild(why: 'crashed' | 'recycled'): Promise<Replica> {
     try {
       const fresh = await Replica.open(this.bytes, this.config);
-      if (fresh.startStall) this.events.onWarning(`a ${why} worker's replacement was built again in a fresh worker: ${fresh.startStall}`);
+      if (fresh.startStalls.length) this.events.onWarning(`a ${why} worker's replacement was built again in a fresh worker: ${fresh.startStalls.join('; ')}`);
       return fresh;
     } catch (error) {
       if (this.config.threads === 1 || this.disposed) throw error;

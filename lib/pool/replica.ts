@@ -38,8 +38,8 @@ export class Replica {
   bytes = 0;
   /** Worn out (recycling): takes no new jobs, and is replaced when the last one is back. */
   retiring = false;
-  /** Why the worker before this one was given up (its threads stalled starting), if one was. */
-  startStall?: string;
+  /** Why each worker given up before this one was (its threads stalled starting): empty when none was. */
+  startStalls: string[] = [];
 
   private constructor(
     private readonly host: WorkerHost,
@@ -52,16 +52,16 @@ export class Replica {
    * workers: the stall is random (1 start in 20 to 100 in Firefox here), so another start almost always goes through.
    */
   static async open(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal): Promise<Replica> {
-    let stall: TimeoutError | undefined;
-    for (let attempt = 1; ; attempt++) {
+    const stalls: string[] = [];
+    for (;;) {
       try {
         const replica = await Replica.openOnce(bytes, config, signal);
-        replica.startStall = stall?.message;
+        replica.startStalls = stalls;
         return replica;
       } catch (error) {
         if (!isThreadStartStall(error)) throw error;
-        if (attempt === maxStartAttempts) throw new TimeoutError(`${error.message}, ${attempt} times, each time in a fresh worker`, error.details);
-        stall = error;
+        stalls.push(error.message);
+        if (stalls.length === maxStartAttempts) throw new TimeoutError(`${error.message}, ${stalls.length} times, each time in a fresh worker`, error.details);
       }
     }
   }

@@ -48,11 +48,7 @@ const spinMs = 50;
  * the budget lasts.
  */
 export async function measure(live: Measured[], probe: (rows: number) => Feeds, objective: 'latency' | 'throughput', rows: number, deadline: number, signal?: AbortSignal): Promise<void> {
-  const time = async (replica: Replica, n: number) => {
-    const t = performance.now();
-    await replica.run(structuredClone(probe(n)), n, true, signal);
-    return performance.now() - t;
-  };
+  const run = (replica: Replica, n: number) => replica.run(structuredClone(probe(n)), n, true, signal);
   /** One request through the serving path, timed. */
   const served = async (l: Measured, n: number) => {
     const t = performance.now();
@@ -70,7 +66,7 @@ export async function measure(live: Measured[], probe: (rows: number) => Feeds, 
   for (const l of live.filter((m) => !m.warm)) {
     l.warm = true;
     const until = Math.min(deadline, performance.now() + warmupMs);
-    for (let i = 0; i < 2 || performance.now() < until; i++) await Promise.all(l.replicas.map((r) => time(r, i % 2 ? rows : 1)));
+    for (let i = 0; i < 2 || performance.now() < until; i++) await Promise.all(l.replicas.map((r) => run(r, i % 2 ? rows : 1)));
   }
   let previous = live[live.length - 1];
   for (let k = 0; k < maxRounds && (k === 0 || performance.now() < deadline); k++) {

@@ -75,8 +75,8 @@ export async function tune(request: TuneRequest): Promise<TuneOutcome> {
     });
     report.ms = round(performance.now() - t0);
     if (!built) return null;
-    const stall = built.replicas.find((r) => r.startStall)?.startStall;
-    if (stall) report.reason = `${stall}: built again in a fresh worker`;
+    const stalls = built.replicas.flatMap((r) => r.startStalls);
+    if (stalls.length) report.reason = `${stalls[0]}: built again in a fresh worker${stalls.length > 1 ? ` (${stalls.length} times)` : ''}`;
     probe ??= probeFeeds(built.replicas[0].handle.inputs, options.inputs, request.base.freeDimensionOverrides);
     const verdict: Verdict = await verify(built.replicas[0], probe, reference, options, request.signal).catch((error: Error) => {
       if (request.signal?.aborted) throw request.signal.reason;
