@@ -232,9 +232,3 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
     return 1;
   }
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}

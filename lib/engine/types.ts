@@ -7,7 +7,7 @@ import type { ModelStats } from '../profile/stats.js';
 import type { PoolStats } from './model.js';
 import type { WorkerMemory } from '../worker/memory.js';
 import type { TuneOptions, TuningInfo } from '../tune/types.js';
-import type { WorkerFactory } from '../worker/host.js';
+import type { WorkerFactory } from '../worker/spawn.js';
 
 /** download: bytes from the network; cache-read: bytes from IndexedDB; verify: hashing them; compile: building the session. */
 export type ProgressPhase = 'download' | 'cache-read' | 'verify' | 'compile';

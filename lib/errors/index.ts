@@ -59,6 +59,12 @@ export class AbortError extends defineError('AbortError', 'ABORTED') {}
 export class TimeoutError extends defineError('TimeoutError', 'TIMEOUT') {}
 /** The worker that hosted the model died (crash, OOM, terminate). */
 export class WorkerCrashedError extends defineError('WorkerCrashedError', 'WORKER_CRASHED') {}
+/**
+ * The worker script could not load, so nothing can run. `details` has `url`, `cause`
+ * ('not-found' | 'unreachable' | 'not-javascript' | 'module-error' | 'transient' | 'unknown'),
+ * the browser's own words where it gave some, and a `hint` at the fix.
+ */
+export class WorkerLoadError extends defineError('WorkerLoadError', 'WORKER_LOAD') {}
 /** The request queue is full and its policy is 'reject'. */
 export class QueueFullError extends defineError('QueueFullError', 'QUEUE_FULL') {}
 /** Quantization or pruning cannot proceed (bad options, no calibration data, target unreachable). */
@@ -93,6 +99,7 @@ const classes = [
   AbortError,
   TimeoutError,
   WorkerCrashedError,
+  WorkerLoadError,
   DisposedError,
   IntegrityError,
   CacheMissError,

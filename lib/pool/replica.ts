@@ -4,7 +4,9 @@ import { TimeoutError } from '../errors/index.js';
 import { epochNow, transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage } from '../protocol/index.js';
 import type { TraceEvent } from '../profile/ops.js';
 import type { Feeds } from '../tensor/types.js';
-import { WorkerHost, type WorkerFactory } from '../worker/host.js';
+import { WorkerHost } from '../worker/host.js';
+import type { WorkerFactory } from '../worker/spawn.js';
+import { ortEntryUrls } from '../backend/entries.js';
 import type { WorkerMemory } from '../worker/memory.js';
 import { keepModules, modulesForWorker } from '../worker/wasm-share.js';
 
@@ -80,6 +82,7 @@ export class Replica {
         graphOptimizationLevel: config.graphOptimizationLevel,
         wasmPaths: config.wasmPaths,
         ortModuleUrl: config.ortModuleUrl,
+        ortEntryUrl: ortEntryUrls()[config.backend],
         wasmModules: modulesForWorker(),
         enableProfiling: config.enableProfiling,
       };

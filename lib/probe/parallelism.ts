@@ -1,6 +1,7 @@
 import { maxAutoThreads } from '../pool/size.js';
 import { epochNow } from '../protocol/index.js';
-import { WorkerHost, type WorkerFactory } from '../worker/host.js';
+import { WorkerHost } from '../worker/host.js';
+import type { WorkerFactory } from '../worker/spawn.js';
 import type { Parallelism } from './types.js';
 
 /** One timed window of spinning, alone or side by side. */

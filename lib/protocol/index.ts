@@ -11,6 +11,12 @@ import type { WorkerMemory } from '../worker/memory.js';
 import type { SharedModule } from '../worker/wasm-share.js';
 import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
 
+/**
+ * Posted by the worker once its module graph has loaded and its API listens.
+ * An `error` event before it means the script never ran (a WorkerLoadError), after it a crash.
+ */
+export const workerReadyMessage = 'pageinfer:worker-ready';
+
 export interface SessionRequest {
   /** Model bytes; transferred to the worker. */
   bytes: Uint8Array;
@@ -24,6 +30,11 @@ export interface SessionRequest {
   wasmPaths?: string | Record<string, string>;
   /** Load ORT from this module URL instead of the built-in entry for the backend (see loadOrt). */
   ortModuleUrl?: string;
+  /**
+   * The URL the page resolves the backend's ORT entry to (import maps): used when the worker's own
+   * `import('onnxruntime-web/…')` cannot be resolved, as in a page without a bundler.
+   */
+  ortEntryUrl?: string;
   /** ORT wasm modules other workers compiled: instantiated instead of compiled again. */
   wasmModules?: SharedModule[];
   /** Turn ORT's profiler on (per-op trace events, read with endProfiling). */

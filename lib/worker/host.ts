@@ -1,11 +1,8 @@
 import * as Comlink from 'comlink';
-import { TimeoutError, WorkerCrashedError, toAbortError } from '../errors/index.js';
-import { registerErrorTransfer, type WorkerApi } from '../protocol/index.js';
-
-export type WorkerFactory = () => Worker;
-
-export const defaultWorkerFactory: WorkerFactory = () =>
-  new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'pageinfer' });
+import { TimeoutError, WorkerCrashedError, WorkerLoadError, toAbortError, type PageInferError } from '../errors/index.js';
+import { registerErrorTransfer, workerReadyMessage, type WorkerApi } from '../protocol/index.js';
+import { diagnoseWorkerLoad } from './diagnose.js';
+import { defaultWorkerFactory, spawnWorker, type WorkerFactory } from './spawn.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -22,8 +19,14 @@ export class WorkerHost {
   readonly api: Comlink.Remote<WorkerApi>;
   private readonly worker: Worker;
   private readonly died: Promise<never>;
-  private fail!: (error: WorkerCrashedError) => void;
-  private dead: WorkerCrashedError | null = null;
+  private fail!: (error: PageInferError) => void;
+  private dead: PageInferError | null = null;
+  /** The worker's script URL, as created (for diagnosing a script that did not load). */
+  readonly url: string | undefined;
+  /** Set once the worker's module graph has run (its ready message). */
+  private loaded = false;
+  /** A load failure is being diagnosed: its WorkerLoadError, not a crash, is what callers get. */
+  private loadFailing = false;
   /**
    * Resolves once the page watches the worker's life lock. A worker that dies
    * before that is noticed by nothing (terminate fires no event): callers must
@@ -37,10 +40,19 @@ export class WorkerHost {
     this.died = new Promise<never>((_, reject) => (this.fail = reject));
     this.died.catch(() => {}); // observed through call(); never an unhandled rejection
     this.watching = new Promise<void>((resolve) => (this.watched = resolve));
-    this.worker = factory();
+    const spawned = spawnWorker(factory);
+    this.worker = spawned.worker;
+    this.url = spawned.url;
+    const onReady = (e: MessageEvent) => {
+      if (e.data !== workerReadyMessage) return;
+      this.loaded = true;
+      this.worker.removeEventListener('message', onReady);
+    };
+    this.worker.addEventListener('message', onReady);
     this.worker.addEventListener('error', (e) => {
       e.preventDefault();
-      this.markDead(`uncaught error in worker: ${e.message || 'unknown (script failed to load?)'}`);
+      if (this.loaded) this.markDead(`uncaught error in worker: ${e.message || 'no message given'}`);
+      else void this.failLoad(e.message);
     });
     this.worker.addEventListener('messageerror', () => this.markDead('a message from the worker could not be deserialized'));
     this.api = Comlink.wrap<WorkerApi>(this.worker);
@@ -55,7 +67,9 @@ export class WorkerHost {
       .then(async (held) => {
         if (!held) return this.watched();
         // Queued behind the worker's hold: granted exactly when the worker is gone.
-        const gone = navigator.locks.request(name, () => this.markDead('the worker stopped (terminated, crashed or out of memory)'));
+        const gone = navigator.locks.request(name, () => {
+          if (!this.loadFailing) this.markDead('the worker stopped (terminated, crashed or out of memory)');
+        });
         this.watched();
         await gone;
       })
@@ -98,12 +112,36 @@ export class WorkerHost {
   /** Kills the worker; pending and later calls reject with WorkerCrashedError. */
   terminate(reason = 'worker terminated'): void {
     this.worker.terminate();
-    this.markDead(reason);
+    if (!this.loadFailing) this.markDead(reason);
   }
 
   private markDead(reason: string): void {
+    this.die(new WorkerCrashedError(`pageinfer worker died: ${reason}`, { reason }));
+  }
+
+  private die(error: PageInferError): void {
     if (this.dead) return;
-    this.dead = new WorkerCrashedError(`pageinfer worker died: ${reason}`, { reason });
-    this.fail(this.dead);
+    this.dead = error;
+    this.fail(error);
+    this.watched(); // nothing to watch any more
+  }
+
+  /** The script never ran: find out why (a few seconds at most) and fail every call with that. */
+  private async failLoad(browserMessage: string): Promise<void> {
+    if (this.dead) return;
+    this.loadFailing = true;
+    this.worker.terminate();
+    const d = await diagnoseWorkerLoad(this.url, browserMessage);
+    this.die(
+      new WorkerLoadError(`pageinfer's worker could not load from ${this.url ?? 'a custom createWorker'} (${d.cause}): ${d.detail}. ${d.hint}`, {
+        url: this.url,
+        cause: d.cause,
+        detail: d.detail,
+        browserMessage: browserMessage || undefined,
+        status: d.status,
+        contentType: d.contentType,
+        hint: d.hint,
+      }),
+    );
   }
 }

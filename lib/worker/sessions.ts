@@ -51,7 +51,7 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
   }
 
   adoptModules(request.wasmModules);
-  const ort = await loadOrt(request.backend, request.ortModuleUrl);
+  const ort = await loadOrt(request.backend, request.ortModuleUrl, request.ortEntryUrl);
   configure(ort, request);
   if (request.threads > 1) await startThreads(ort, onStage);
   let session: Ort.InferenceSession;

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import { probeCapabilities } from '../probe/capabilities.js';
 import { spin } from '../probe/spin.js';
-import { epochNow, registerErrorTransfer, transferablesOf, type WorkerApi } from '../protocol/index.js';
+import { epochNow, registerErrorTransfer, transferablesOf, workerReadyMessage, type WorkerApi } from '../protocol/index.js';
 import { trackWasmMemory, workerMemory } from './memory.js';
 import { shareWasmModules } from './wasm-share.js';
 import { createSession, endProfiling, releaseSession, runSession } from './sessions.js';
@@ -49,3 +49,4 @@ const api: WorkerApi = {
 
 // Expose before any await: a module worker drops messages that arrive before onmessage is set.
 Comlink.expose(api);
+self.postMessage(workerReadyMessage);
