@@ -330,3 +330,37 @@ test.describe('errors and lifecycle', () => {
     expect(phases).toContain('compile:start');
   });
 });
+
+test.describe('a worker script that cannot load is a WorkerLoadError that says why', () => {
+  type Source = { kind: 'path'; path: string } | { kind: 'blob'; type: string; text: string } | { kind: 'cjs-import' };
+  const cases: Array<{ name: string; source: Source; cause: string; says: RegExp }> = [
+    { name: 'a URL that is not there (404)', source: { kind: 'path', path: '/e2e/fixtures/no-such-worker.js' }, cause: 'not-found', says: /HTTP 404/ },
+    { name: 'a script served as HTML', source: { kind: 'blob', type: 'text/html', text: '<!doctype html><p>app fallback</p>' }, cause: 'not-javascript', says: /text\/html/ },
+    { name: 'a syntax error', source: { kind: 'blob', type: 'text/javascript', text: 'export const = ;' }, cause: 'module-error', says: /SyntaxError/ },
+    { name: 'a CommonJS module imported as ES module (what dev servers used to serve)', source: { kind: 'cjs-import' }, cause: 'module-error', says: /default/ },
+  ];
+  for (const c of cases) {
+    test(c.name, async ({ page }) => {
+      await openHarness(page);
+      const r = await page.evaluate(async (source) => {
+        const js = (text: string) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
+        const url =
+          source.kind === 'path'
+            ? new URL(source.path, location.href).href
+            : source.kind === 'blob'
+              ? URL.createObjectURL(new Blob([source.text], { type: source.type }))
+              : js(`import onnx from ${JSON.stringify(js('"use strict"; var x = require("protobufjs/minimal"); module.exports = { onnx: x };'))}; self.onnx = onnx;`);
+        const engine = window.pageinfer.createEngine({ createWorker: () => new Worker(url, { type: 'module' }) });
+        const t0 = performance.now();
+        const error = await engine.load(new URL('/e2e/fixtures/generated/mlp_f32.onnx', location.href).href).then(() => null, window.harness.caught);
+        const ms = performance.now() - t0;
+        await engine.dispose();
+        return { error, url, ms };
+      }, c.source);
+      expect(r.error).toMatchObject({ name: 'WorkerLoadError', code: 'WORKER_LOAD', isOwnClass: true, details: { url: r.url, cause: c.cause } });
+      expect(r.error!.message).toMatch(c.says);
+      expect(String(r.error!.details.hint).length).toBeGreaterThan(40);
+      expect(r.ms).toBeLessThan(10_000); // diagnosed within its own deadlines, not a call timeout
+    });
+  }
+});
