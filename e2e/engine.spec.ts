@@ -364,3 +364,73 @@ test.describe('a worker script that cannot load is a WorkerLoadError that says w
     });
   }
 });
+
+test.describe('tensor names are data, not object keys', () => {
+  const names = [
+    ['__proto__', 'y'],
+    ['x', '__proto__'],
+    ['constructor', 'toString'],
+    ['hasOwnProperty', 'valueOf'],
+    ['ввод · 入力 🙂', 'x'.repeat(2000)],
+  ] as const;
+  for (const backend of ['wasm', 'webgl'] as const) {
+    test(`inputs and outputs named ${names.map(([i, o]) => `${i.slice(0, 16)} → ${o.slice(0, 16)}`).join(', ')} run on ${backend}`, async ({ page, browserName }) => {
+      test.skip(backend === 'webgl' && browserName === 'firefox', 'headless Firefox has no WebGL2 in a worker');
+      await openHarness(page);
+      const r = await page.evaluate(
+        async ([pairs, backend]) => {
+          const engine = window.pageinfer.createEngine({ wasm: { threads: 1 } });
+          const results = [];
+          for (const [input, output] of pairs) {
+            const model = await engine.load(window.harness.negModel(input, output), { backend, fallback: false, freeDimensionOverrides: { batch: 1 } });
+            // Object.fromEntries makes own properties, whatever the key: how such feeds are written.
+            const feeds = Object.fromEntries([[input, { type: 'float32' as const, data: new Float32Array([1, -2]), dims: [1, 2] }]]);
+            const out = await model.run(feeds).then((o) => ({ keys: Object.keys(o), own: Object.hasOwn(o, output), y: Array.from(o[output].data as Float32Array) }), window.harness.caught);
+            results.push({ input, output, inputNames: model.info.inputs.map((i) => i.name), outputNames: model.info.outputs.map((o) => o.name), out });
+          }
+          await engine.dispose();
+          return results;
+        },
+        [names, backend] as const,
+      );
+      for (const x of r) {
+        expect(x.inputNames).toEqual([x.input]);
+        expect(x.outputNames).toEqual([x.output]);
+        expect(x.out).toEqual({ keys: [x.output], own: true, y: [-1, 2] });
+      }
+    });
+  }
+});
+
+test('WebGL with a free batch dim and no freeDimensionOverrides runs whatever batch it is sent: a session per shape', async ({ page, browserName }) => {
+  test.skip(browserName === 'firefox', 'headless Firefox has no WebGL2 in a worker');
+  await openHarness(page);
+  const x = f32.example.feeds.x; // batch 2
+  const rowSize = x.dims[1];
+  const rows = (n: number) => ({ x: { type: 'float32' as const, dims: [n, rowSize], data: Array.from({ length: n * rowSize }, (_, i) => x.data[i % (2 * rowSize)]) } });
+  const r = await page.evaluate(
+    async ([url, batches]) => {
+      const { pageinfer, harness } = window;
+      const engine = pageinfer.createEngine();
+      const model = await engine.load(url, { backend: 'webgl', fallback: false });
+      const outs = [];
+      for (const feeds of batches) outs.push(harness.toJson((await model.run(harness.feedsOf(feeds))).y));
+      const info = model.info;
+      await engine.dispose();
+      return { outs, backend: info.backend, fixedDims: info.fixedDims, staticShapes: info.staticShapes, inputDims: info.inputs[0].dims };
+    },
+    [fixtureUrl('mlp_f32'), [rows(2), rows(1), rows(3), rows(2), rows(5), rows(6), rows(7), rows(1)]] as const,
+  );
+  expect(r.backend).toBe('webgl');
+  expect(r.fixedDims).toEqual({ batch: 1 }); // the first session, built at load
+  expect(r.staticShapes).toEqual({ strategy: 'session-per-shape', max: 4 });
+  expect(r.inputDims?.[0]).toBe('batch'); // the page validates against the free dim, not the first session's
+  const expected = f32.example.expected.y;
+  const outRow = expected.dims[1];
+  const batches = [2, 1, 3, 2, 5, 6, 7, 1]; // 6 shapes: sessions are built, evicted past 4 and rebuilt
+  r.outs.forEach((out, k) => {
+    expect(out.dims).toEqual([batches[k], outRow]);
+    const want = Array.from({ length: batches[k] * outRow }, (_, i) => expected.data[i % (2 * outRow)]);
+    expectClose({ y: out }, { y: { ...expected, dims: out.dims, data: want } }, f32.atol);
+  });
+});

@@ -2,6 +2,8 @@
 import * as pageinfer from '../../lib/index.js';
 import { measureParallelism } from '../../lib/probe/parallelism.js';
 import { mulberry32 } from '../../scripts/fixtures/random.js';
+import { encodeModel } from '../../lib/onnx/index.js';
+import { makeModel, makeNode, makeValueInfo } from '../../lib/onnx/build.js';
 import type { EngineOptions, LoadOptions, Tensor, TensorType } from '../../lib/index.js';
 
 export interface JsonTensor {
@@ -50,6 +52,10 @@ function caught(e: unknown): CaughtError {
 const spawned: Worker[] = [];
 
 const harness = {
+  /** A model `output = Neg(input)` over float32 [batch, 2], with the tensor names given (names are data, not keys). */
+  negModel(input: string, output: string): Uint8Array {
+    return encodeModel(makeModel({ nodes: [makeNode('Neg', [input], [output])], inputs: [makeValueInfo(input, 'float32', ['batch', 2])], outputs: [makeValueInfo(output, 'float32', ['batch', 2])] }));
+  },
   /** Seeded uniform numbers in [0, 1), so random test patterns repeat. */
   random(seed: number): () => number {
     const rng = mulberry32(seed);

@@ -135,6 +135,7 @@ export class Engine extends EventTarget {
       outputs: handle.outputs,
       threads: handle.threads,
       fixedDims: handle.fixedDims,
+      ...(handle.shapeSessions ? { staticShapes: { strategy: 'session-per-shape' as const, max: handle.shapeSessions } } : {}),
       ops: handle.ops,
       sizeBytes: bytes.byteLength,
       timings: { downloadMs, createMs: handle.createMs, wasmShared: handle.wasmReused, wasmNote: handle.wasmNote },

@@ -10,6 +10,7 @@ import { validateFeeds } from '../tensor/validate.js';
 import type { WorkerMemory } from '../worker/memory.js';
 import { ModelStream, type StreamOptions } from './stream.js';
 import type { ModelInfo } from './types.js';
+import { setNamed } from '../tensor/named.js';
 
 export interface ModelProfile {
   at: string;
@@ -130,7 +131,7 @@ function prepareForTransfer(feeds: Feeds, transfer: boolean): Feeds {
     const data = t.data;
     const whole = ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
     const copy = !Array.isArray(data) && (!transfer || !whole);
-    out[name] = copy ? { ...t, data: (data as Exclude<Tensor['data'], string[]>).slice() } : t;
+    setNamed(out, name, copy ? { ...t, data: (data as Exclude<Tensor['data'], string[]>).slice() } : t);
   }
   return out;
 }

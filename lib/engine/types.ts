@@ -112,7 +112,13 @@ export interface ModelInfo {
   inputs: ValueInfo[];
   outputs: ValueInfo[];
   threads: number;
+  /** Symbolic dims written into the model as values (WebGL, whose shapes are static): those of the first session. */
   fixedDims: Record<string, number>;
+  /**
+   * WebGL with free dims: how the model still runs any shape it is fed. 'session-per-shape': a session is
+   * built for each new set of dim values (tens of ms for a small model) and the last `max` are kept.
+   */
+  staticShapes?: { strategy: 'session-per-shape'; max: number };
   ops: Record<string, number>;
   sizeBytes: number;
   /** createMs: building the first session in its worker; wasmShared: ORT's wasm came compiled from an earlier worker of this page. */

@@ -49,6 +49,8 @@ export interface SessionHandle {
   outputs: ValueInfo[];
   /** Symbolic dims that were fixed to concrete values (WebGL). */
   fixedDims: Record<string, number>;
+  /** WebGL with free dims: at most this many sessions, one per set of dim values fed (see worker/shape-sessions.ts). */
+  shapeSessions?: number;
   ops: Record<string, number>;
   createMs: number;
   /** ORT wasm modules this worker compiled (the page hands them to later workers). */

@@ -1,4 +1,5 @@
 import type { Feeds, Outputs, Tensor, TensorData, ValueInfo } from '../tensor/types.js';
+import { setNamed } from '../tensor/named.js';
 
 /**
  * Ops whose result for one row depends on the other rows of the batch.
@@ -62,7 +63,7 @@ export function concatFeeds(list: readonly Feeds[], rows?: number): Feeds {
       }
       data = buffer;
     }
-    out[name] = { type: first.type, data, dims: [total, ...first.dims.slice(1)] };
+    setNamed(out, name, { type: first.type, data, dims: [total, ...first.dims.slice(1)] });
   }
   return out;
 }
@@ -78,7 +79,7 @@ export function splitOutputs(outputs: Outputs, counts: readonly number[]): Outpu
       const start = row * rowSize;
       const end = (row + n) * rowSize;
       // slice (a copy) rather than subarray: each caller owns its own buffer.
-      results[i][name] = { type: t.type, data: t.data.slice(start, end) as TensorData, dims: [n, ...t.dims.slice(1)] };
+      setNamed(results[i], name, { type: t.type, data: t.data.slice(start, end) as TensorData, dims: [n, ...t.dims.slice(1)] });
       row += n;
     });
   }

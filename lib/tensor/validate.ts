@@ -1,5 +1,6 @@
 import { InputShapeError, InputTypeError, MissingInputError, UnknownInputError } from '../errors/index.js';
 import { arrayTypeOf, elementCount, type Feeds, type Tensor, type TensorType, type ValueInfo } from './types.js';
+import { setNamed } from './named.js';
 
 const tensorTypes = new Set<string>([...Object.keys(arrayTypeOf), 'string']);
 
@@ -34,14 +35,14 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueInfo[]): Fee
   const symbols = new Map<string, { value: number; input: string }>();
   const out: Feeds = {};
   for (const info of inputs) {
-    if (!(info.name in given)) {
+    if (!Object.hasOwn(given, info.name)) {
       throw new MissingInputError(`Missing input '${info.name}' (${info.type} ${describeDims(info.dims)})`, {
         input: info.name,
         expectedType: info.type,
         expectedDims: info.dims,
       });
     }
-    out[info.name] = checkTensor(info, given[info.name], symbols);
+    setNamed(out, info.name, checkTensor(info, given[info.name], symbols));
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Outputs } from '../tensor/types.js';
+import { getNamed } from '../tensor/named.js';
 
 export interface Agreement {
   maxAbsDiff: number;
@@ -16,7 +17,7 @@ export function agreement(reference: Outputs, actual: Outputs): Agreement | stri
   let maxAbsDiff = 0;
   let scale = 0;
   for (const [name, ref] of Object.entries(reference)) {
-    const got = actual[name];
+    const got = getNamed(actual, name);
     if (!got) return `output '${name}' is missing`;
     if (got.data.length !== ref.data.length) return `output '${name}' has ${got.data.length} values, the reference ${ref.data.length}`;
     for (let i = 0; i < ref.data.length; i++) {

@@ -1,6 +1,7 @@
 import { PageInferError } from '../errors/index.js';
 import type { Feeds, ValueInfo } from '../tensor/types.js';
 import { zeroFeeds } from '../tensor/zeros.js';
+import { setNamed } from '../tensor/named.js';
 
 /**
  * Probe inputs: the caller's (tiled along the batch dim for other batch sizes),
@@ -34,7 +35,7 @@ function tileRows(feeds: Feeds, rows: number): Feeds {
   const out: Feeds = {};
   for (const [name, t] of Object.entries(feeds)) {
     if (t.dims[0] === rows || Array.isArray(t.data)) {
-      out[name] = t;
+      setNamed(out, name, t);
       continue;
     }
     const rowSize = t.dims.slice(1).reduce((a, b) => a * b, 1);
@@ -42,7 +43,7 @@ function tileRows(feeds: Feeds, rows: number): Feeds {
     const src = t.data as Float32Array;
     const data = new (src.constructor as new (n: number) => Float32Array)(rows * rowSize);
     for (let r = 0; r < rows; r++) data.set(src.subarray((r % have) * rowSize, (r % have + 1) * rowSize), r * rowSize);
-    out[name] = { type: t.type, data, dims: [rows, ...t.dims.slice(1)] };
+    setNamed(out, name, { type: t.type, data, dims: [rows, ...t.dims.slice(1)] });
   }
   return out;
 }

@@ -4,7 +4,9 @@ import { loadOrt, type OrtModule } from '../backend/ort.js';
 import type { BackendName } from '../backend/types.js';
 import { InferenceError, ProfileUnavailableError, SessionCreateError, PageInferError } from '../errors/index.js';
 import { parseProfile, type TraceEvent } from '../profile/ops.js';
-import { decodeModel, encodeModel, fixSymbolicDims, graphInputs, graphOutputs, opHistogram } from '../onnx/index.js';
+import { decodeModel, encodeModel, graphInputs, graphOutputs, opHistogram, renameUnsafeValues } from '../onnx/index.js';
+import { setNamed } from '../tensor/named.js';
+import { maxShapeSessions, ShapeSessions } from './shape-sessions.js';
 import type { RunResult, SessionHandle, SessionRequest, ThreadStartStage } from '../protocol/index.js';
 import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
 import { captureStdout } from './stdout.js';
@@ -14,6 +16,11 @@ import { adoptModules, takeCompiledModules } from './wasm-share.js';
 interface Entry {
   session: Ort.InferenceSession;
   ort: OrtModule;
+  /** Tensor names ORT's JS cannot carry (see onnx/rename.ts): original → ORT's name, and back. */
+  toOrt: Map<string, string>;
+  fromOrt: Map<string, string>;
+  /** WebGL with free dims: a session per set of dim values fed. */
+  shapes?: ShapeSessions;
 }
 
 const sessions = new Map<number, Entry>();
@@ -41,44 +48,54 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
   const ops = opHistogram(model);
   const compat = compatibilityError(request.backend, ops);
   if (compat) throw compat;
+  const inputs = graphInputs(model);
+  const outputs = graphOutputs(model);
 
-  let bytes = request.bytes;
+  const toOrt = renameUnsafeValues(model);
+  let bytes = toOrt.size ? encodeModel(model) : request.bytes;
+  const symbolic = bytes;
   let fixedDims: Record<string, number> = {};
   if (request.backend === 'webgl') {
     // WebGL ignores freeDimensionOverrides: the static dims must be in the model.
-    fixedDims = fixSymbolicDims(model, request.freeDimensionOverrides ?? {});
-    if (Object.keys(fixedDims).length) bytes = encodeModel(model);
+    ({ bytes, fixed: fixedDims } = ShapeSessions.fix(symbolic, request.freeDimensionOverrides ?? {}));
   }
 
   adoptModules(request.wasmModules);
   const ort = await loadOrt(request.backend, request.ortModuleUrl, request.ortEntryUrl);
   configure(ort, request);
   if (request.threads > 1) await startThreads(ort, onStage);
-  let session: Ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, {
-      executionProviders: [request.backend],
-      graphOptimizationLevel: request.graphOptimizationLevel ?? 'all',
-      // ort.env.logLevel covers the JS side only; the native logger's default (2, warning) prints
-      // e.g. "[W:onnxruntime ... VerifyEachNodeIsAssignedToAnEp]" on WebGPU, which pages see as console.error.
-      logSeverityLevel: 3,
-      freeDimensionOverrides: request.backend === 'webgl' ? undefined : request.freeDimensionOverrides,
-      enableProfiling: request.enableProfiling ?? false,
-    });
-  } catch (cause) {
-    throw new SessionCreateError(`${request.backend}: ${messageOf(cause)}`, { backend: request.backend }, { cause });
-  }
+  const build = async (modelBytes: Uint8Array): Promise<Ort.InferenceSession> => {
+    try {
+      return await ort.InferenceSession.create(modelBytes, {
+        executionProviders: [request.backend],
+        graphOptimizationLevel: request.graphOptimizationLevel ?? 'all',
+        // ort.env.logLevel covers the JS side only; the native logger's default (2, warning) prints
+        // e.g. "[W:onnxruntime ... VerifyEachNodeIsAssignedToAnEp]" on WebGPU, which pages see as console.error.
+        logSeverityLevel: 3,
+        freeDimensionOverrides: request.backend === 'webgl' ? undefined : request.freeDimensionOverrides,
+        enableProfiling: request.enableProfiling ?? false,
+      });
+    } catch (cause) {
+      throw new SessionCreateError(`${request.backend}: ${messageOf(cause)}`, { backend: request.backend }, { cause });
+    }
+  };
+  const session = await build(bytes);
   const id = nextId++;
   const shared = takeCompiledModules();
-  sessions.set(id, { session, ort });
-  const after = fixedDims && Object.keys(fixedDims).length ? decodeModel(bytes) : model;
+  let shapes: ShapeSessions | undefined;
+  if (Object.keys(fixedDims).length) {
+    shapes = new ShapeSessions(symbolic, inputs, request.freeDimensionOverrides ?? {}, build);
+    shapes.add(fixedDims, session);
+  }
+  sessions.set(id, { session, ort, toOrt, fromOrt: new Map([...toOrt].map(([a, b]) => [b, a])), shapes });
   return {
     id,
     backend: request.backend,
     threads: request.threads,
-    inputs: graphInputs(after),
-    outputs: graphOutputs(after),
+    inputs,
+    outputs,
     fixedDims,
+    shapeSessions: shapes ? maxShapeSessions : undefined,
     ops,
     createMs: performance.now() - started,
     compiledModules: shared.compiled,
@@ -90,9 +107,10 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
 export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResult, 'outputs' | 'computeMs'>> {
   const entry = sessions.get(id);
   if (!entry) throw new InferenceError(`No session ${id} in this worker (released?)`, { sessionId: id });
-  const { ort, session } = entry;
+  const { ort, toOrt, fromOrt } = entry;
+  const session = entry.shapes ? await entry.shapes.sessionFor(feeds) : entry.session;
   const inputs: Record<string, Ort.Tensor> = {};
-  for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(t.type, t.data as never, t.dims);
+  for (const [name, t] of Object.entries(feeds)) setNamed(inputs, toOrt.get(name) ?? name, new ort.Tensor(t.type, t.data as never, t.dims));
   const started = performance.now();
   let results: Ort.InferenceSession.ReturnType;
   try {
@@ -105,7 +123,7 @@ export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResu
   for (const [name, value] of Object.entries(results)) {
     const tensor = value as Ort.Tensor;
     const data = tensor.location === 'cpu' || tensor.location === undefined ? tensor.data : await tensor.getData(true);
-    outputs[name] = { type: tensor.type as Tensor['type'], data: ownCopy(data as TensorData), dims: [...tensor.dims] };
+    setNamed(outputs, fromOrt.get(name) ?? name, { type: tensor.type as Tensor['type'], data: ownCopy(data as TensorData), dims: [...tensor.dims] });
     tensor.dispose();
   }
   return { outputs, computeMs };
@@ -126,7 +144,7 @@ export async function endProfiling(id: number): Promise<TraceEvent[]> {
 export async function releaseSession(id: number): Promise<void> {
   const entry = sessions.get(id);
   sessions.delete(id);
-  await entry?.session.release();
+  await (entry?.shapes ? entry.shapes.release() : entry?.session.release());
 }
 
 /** A view that owns its whole ArrayBuffer, so it can be transferred (never the wasm heap). */
