@@ -1,3 +1,4 @@
+import type { ValueInfo } from '../tensor/types.js';
 import type { Pool } from '../pool/pool.js';
 import type { StatsRecorder } from '../profile/stats.js';
 import type { SessionHandle } from '../protocol/index.js';
@@ -15,7 +16,11 @@ const retuneEvery = 64;
 
 /** Builds the model's scheduler from its schedule options and what the model's shapes allow. */
 export function buildScheduler(pool: Pool, handle: SessionHandle, options: ScheduleOptions, overrides: Record<string, number> | undefined, recorder: StatsRecorder) {
-  const shape = analyzeBatching(handle.inputs, handle.outputs, handle.ops, options.exact ?? true);
+  // WebGL builds a session per shape: coalesce to the first session's shape (e.g. pad to a fixed batch of 8)
+  // rather than make a shape, and a session, of every batch size that happens to coalesce.
+  const fix = (infos: readonly ValueInfo[]): ValueInfo[] =>
+    handle.shapeSessions ? infos.map((v) => ({ ...v, dims: v.dims && v.dims.map((d) => (typeof d === 'string' && handle.fixedDims[d] !== undefined ? handle.fixedDims[d] : d)) })) : [...infos];
+  const shape = analyzeBatching(fix(handle.inputs), fix(handle.outputs), handle.ops, options.exact ?? true);
   const mode = options.mode ?? defaults.mode;
   const scheduler = new Scheduler(
     pool,
