@@ -18,8 +18,8 @@ export interface CallOptions {
 export class WorkerHost {
   readonly api: Comlink.Remote<WorkerApi>;
   private readonly worker: Worker;
-  private readonly died: Promise<never>;
-  private fail!: (error: PageInferError) => void;
+  /** The calls not yet settled: the worker's death rejects them all. */
+  private readonly pending = new Set<(error: PageInferError) => void>();
   private dead: PageInferError | null = null;
   /** The worker's script URL, as created (for diagnosing a script that did not load). */
   readonly url: string | undefined;
@@ -37,8 +37,6 @@ export class WorkerHost {
 
   constructor(factory: WorkerFactory = defaultWorkerFactory) {
     registerErrorTransfer();
-    this.died = new Promise<never>((_, reject) => (this.fail = reject));
-    this.died.catch(() => {}); // observed through call(); never an unhandled rejection
     this.watching = new Promise<void>((resolve) => (this.watched = resolve));
     const spawned = spawnWorker(factory);
     this.worker = spawned.worker;
@@ -80,33 +78,38 @@ export class WorkerHost {
     return this.dead === null;
   }
 
-  async call<T>(fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>, { signal, timeoutMs, what }: CallOptions): Promise<T> {
-    if (this.dead) throw this.dead;
-    if (signal?.aborted) throw toAbortError(signal.reason);
-    const cleanups: Array<() => void> = [];
-    const races: Array<Promise<T>> = [fn(this.api), this.died];
-    if (signal) {
-      races.push(
-        new Promise<never>((_, reject) => {
-          const onAbort = () => reject(toAbortError(signal.reason));
-          signal.addEventListener('abort', onAbort, { once: true });
-          cleanups.push(() => signal.removeEventListener('abort', onAbort));
-        }),
-      );
-    }
-    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-      races.push(
-        new Promise<never>((_, reject) => {
-          const timer = setTimeout(() => reject(new TimeoutError(`${what} took longer than ${timeoutMs} ms`, { timeoutMs, what })), timeoutMs);
-          cleanups.push(() => clearTimeout(timer));
-        }),
-      );
-    }
-    try {
-      return await Promise.race(races);
-    } finally {
-      for (const c of cleanups) c();
-    }
+  /**
+   * Runs `fn` against the worker's API, settled by whichever comes first: its answer, the
+   * worker's death, an abort or the deadline. Each call is a set entry removed when it settles:
+   * nothing waits on a promise that lives as long as the worker, so a settled call leaves
+   * nothing behind (a `Promise.race` against one kept every call's reaction, and so its result,
+   * until the worker died: ~125 B a request in Chromium, whole results in V8 elsewhere).
+   */
+  call<T>(fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>, { signal, timeoutMs, what }: CallOptions): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (signal?.aborted) return Promise.reject(toAbortError(signal.reason));
+    return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        this.pending.delete(fail);
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (error: unknown) => {
+        settle();
+        reject(error);
+      };
+      const onAbort = () => fail(toAbortError(signal!.reason));
+      this.pending.add(fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => fail(new TimeoutError(`${what} took longer than ${timeoutMs} ms`, { timeoutMs, what })), timeoutMs);
+      }
+      fn(this.api).then((value) => {
+        settle();
+        resolve(value);
+      }, fail);
+    });
   }
 
   /** Kills the worker; pending and later calls reject with WorkerCrashedError. */
@@ -122,7 +125,7 @@ export class WorkerHost {
   private die(error: PageInferError): void {
     if (this.dead) return;
     this.dead = error;
-    this.fail(error);
+    for (const fail of [...this.pending]) fail(error);
     this.watched(); // nothing to watch any more
   }
 
