@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { TimeoutError } from '../errors/index.js';
-import { epochNow, transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage } from '../protocol/index.js';
+import { transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage } from '../protocol/index.js';
 import type { TraceEvent } from '../profile/ops.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost } from '../worker/host.js';
@@ -22,11 +22,6 @@ export interface SessionConfig {
   enableProfiling?: boolean;
   timeoutMs: number;
   createWorker?: WorkerFactory;
-}
-
-export interface TimedResult extends RunResult {
-  sentAt: number;
-  doneAt: number;
 }
 
 /** One worker holding one session of the model. */
@@ -105,18 +100,18 @@ export class Replica {
     return this.host.alive;
   }
 
-  async run(feeds: Feeds, rows: number, transfer: boolean, signal?: AbortSignal): Promise<TimedResult> {
+  async run(feeds: Feeds, rows: number, transfer: boolean, signal?: AbortSignal): Promise<RunResult> {
     this.inflight++;
     this.outstandingRows += rows;
-    const sentAt = epochNow();
+    const sent = byteSize(feeds); // before the call: transferred buffers read 0 bytes after it
     try {
       const result = await this.host.call((api) => api.run(this.handle.id, Comlink.transfer(feeds, transfer ? transferablesOf(feeds) : [])), {
         signal,
         what: 'run',
       });
       this.runs++;
-      this.bytes += byteSize(feeds) + byteSize(result.outputs);
-      return { ...result, sentAt, doneAt: epochNow() };
+      this.bytes += sent + byteSize(result.outputs);
+      return result;
     } finally {
       this.inflight--;
       this.outstandingRows -= rows;

@@ -71,9 +71,8 @@ export interface RunResult {
   outputs: Outputs;
   /** Time inside session.run, measured in the worker. */
   computeMs: number;
-  /** Epoch ms (timeOrigin + now, comparable across threads) when the worker got the request and when it replied. */
+  /** Epoch ms (timeOrigin + now, comparable across threads) when the worker got the request (stats: transfer in/out). */
   receivedAt: number;
-  repliedAt: number;
 }
 
 /** A clock that page and workers share: each thread's performance.now() has its own origin. */

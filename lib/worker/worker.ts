@@ -37,7 +37,7 @@ const api: WorkerApi = {
     // ORT session must not be entered again while a run of it awaits.
     const job = runs.then(async () => {
       const { outputs, computeMs } = await runSession(sessionId, feeds);
-      return Comlink.transfer({ outputs, computeMs, receivedAt, repliedAt: epochNow() }, transferablesOf(outputs));
+      return Comlink.transfer({ outputs, computeMs, receivedAt }, transferablesOf(outputs));
     });
     runs = job.catch(() => {});
     return job;
