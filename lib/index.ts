@@ -1,5 +1,5 @@
 export { createEngine, Engine } from './engine/engine.js';
-export { Model, type PoolStats, type ModelProfile } from './engine/model.js';
+export { Model } from './engine/model.js';
 export type { WorkerMemory } from './worker/memory.js';
 export { ModelStream, type StreamOptions } from './engine/stream.js';
 export type { ScheduleOptions, ScheduleInfo, ScheduleMode, RequestOptions } from './scheduler/types.js';
@@ -21,6 +21,8 @@ export type {
   WarningDetail,
   EngineStats,
   EngineMemory,
+  PoolStats,
+  ModelProfile,
 } from './engine/types.js';
 export type { BackendName } from './backend/types.js';
 export type { BackendPreference, BackendCandidate, ThreadSetting } from './backend/choose.js';

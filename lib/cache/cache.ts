@@ -5,7 +5,7 @@
  * worker as they would after a plain download.
  */
 import { CacheMissError, FetchError, IntegrityError, QuotaExceededError, toAbortError } from '../errors/index.js';
-import type { LoadProgress, ProgressCallback, WarningDetail } from '../engine/types.js';
+import type { LoadProgress, ProgressCallback, WarningDetail } from '../events/types.js';
 import { download, type Downloaded } from './download.js';
 import { canDigest, isSha256Hex } from './hash.js';
 import { planEviction, type Evictable } from './plan.js';

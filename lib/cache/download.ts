@@ -4,7 +4,7 @@
  * interrupted download can continue with an HTTP Range request later.
  */
 import { FetchError, toAbortError } from '../errors/index.js';
-import type { LoadProgress } from '../engine/types.js';
+import type { LoadProgress } from '../events/types.js';
 import { sha256Hex } from './hash.js';
 import { chunkRanges, parseContentRange, strongEtag, type ChunkRef } from './plan.js';
 import { isQuotaError, verifyChunks, type CacheStore, type PartialRecord } from './store.js';

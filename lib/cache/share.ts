@@ -1,5 +1,5 @@
 import { toAbortError } from '../errors/index.js';
-import type { LoadProgress, ProgressCallback, WarningDetail } from '../engine/types.js';
+import type { LoadProgress, ProgressCallback, WarningDetail } from '../events/types.js';
 
 export interface Subscriber {
   signal?: AbortSignal;

@@ -9,22 +9,8 @@ import type { Feeds, Outputs, Tensor, ValueInfo } from '../tensor/types.js';
 import { validateFeeds } from '../tensor/validate.js';
 import type { WorkerMemory } from '../worker/memory.js';
 import { ModelStream, type StreamOptions } from './stream.js';
-import type { ModelInfo } from './types.js';
+import type { ModelInfo, ModelProfile, PoolStats } from './types.js';
 import { setNamed } from '../tensor/named.js';
-
-export interface ModelProfile {
-  at: string;
-  info: ModelInfo;
-  stats: ModelStats & { pool: PoolStats };
-  memory: WorkerMemory[];
-}
-
-export interface PoolStats {
-  workers: number;
-  queued: number;
-  respawns: number;
-  recycles: number;
-}
 
 /** A loaded model: a pool of workers with one session each, fed by a scheduler. Get one from `engine.load()`. */
 export class Model {

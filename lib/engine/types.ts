@@ -4,22 +4,12 @@ import type { CacheOptions, CachePolicy } from '../cache/types.js';
 import type { RequestOptions, ScheduleInfo, ScheduleOptions } from '../scheduler/types.js';
 import type { ValueInfo } from '../tensor/types.js';
 import type { ModelStats } from '../profile/stats.js';
-import type { PoolStats } from './model.js';
 import type { WorkerMemory } from '../worker/memory.js';
 import type { TuneOptions, TuningInfo } from '../tune/types.js';
 import type { WorkerFactory } from '../worker/spawn.js';
+import type { ProgressCallback } from '../events/types.js';
 
-/** download: bytes from the network; cache-read: bytes from IndexedDB; verify: hashing them; compile: building the session. */
-export type ProgressPhase = 'download' | 'cache-read' | 'verify' | 'compile';
-
-export interface LoadProgress {
-  phase: ProgressPhase;
-  loaded: number;
-  total: number;
-  backend?: BackendName;
-}
-
-export type ProgressCallback = (event: LoadProgress) => void;
+export type { ProgressPhase, LoadProgress, ProgressCallback, WarningDetail } from '../events/types.js';
 
 export interface EngineOptions {
   /** Which backends to consider, in preference order, or 'auto' (default). */
@@ -129,26 +119,16 @@ export interface ModelInfo {
   warnings: string[];
 }
 
-export interface WarningDetail {
-  code:
-    | 'THREADS_UNAVAILABLE'
-    | 'THREADS_REDUCED'
-    /** ORT's wasm threads stalled starting in a worker (a rare browser/ORT hang): it was rebuilt in a fresh one. */
-    | 'THREADS_STALLED'
-    /** Both workers and threads were fixed by the caller, beyond the reported cores. */
-    | 'THREADS_OVERSUBSCRIBED'
-    /** A pool worker could not be built or rebuilt: the model runs on fewer workers. */
-    | 'POOL_DEGRADED'
-    /** Latency drifted far from the tuned figure: the tuning decision was dropped, the next load tunes again. */
-    | 'TUNING_STALE'
-    | 'BACKEND_FALLBACK'
-    /** IndexedDB cannot be used (blocked, disabled, throwing): loads work, uncached. */
-    | 'CACHE_UNAVAILABLE'
-    /** Storage quota or the cache budget left no room: this model was loaded without being cached. */
-    | 'CACHE_QUOTA'
-    /** A cached entry failed verification (changed byte, missing chunk, bad metadata): it was evicted. */
-    | 'CACHE_CORRUPT'
-    /** `revalidate` could not reach the server: the cached copy was used. */
-    | 'CACHE_STALE';
-  message: string;
+export interface ModelProfile {
+  at: string;
+  info: ModelInfo;
+  stats: ModelStats & { pool: PoolStats };
+  memory: WorkerMemory[];
+}
+
+export interface PoolStats {
+  workers: number;
+  queued: number;
+  respawns: number;
+  recycles: number;
 }

@@ -8,7 +8,7 @@ import { decodeModel, encodeModel, type ModelProto } from '../onnx/index.js';
 import { exposeTensors } from './calibrate.js';
 import { QuantizeError } from '../errors/index.js';
 import type { Feeds, Outputs } from '../tensor/types.js';
-import { quantize, type QuantizeOptions, type QuantizeResult } from './index.js';
+import { quantize, type QuantizeOptions, type QuantizeResult } from './quantize.js';
 import { ortSession, runAll } from './runner.js';
 
 export interface OutputComparison {

@@ -1,5 +1,5 @@
 import { IntegrityError, InvalidModelError, toAbortError } from '../errors/index.js';
-import type { ProgressCallback } from '../engine/types.js';
+import type { ProgressCallback } from '../events/types.js';
 import { ModelCache } from '../cache/cache.js';
 import { canDigest } from '../cache/hash.js';
 import { matchesIntegrity, parseIntegrity } from '../cache/sri.js';
