@@ -29,9 +29,21 @@ function crossOriginIsolation(): Plugin {
   };
 }
 
+/** Vite prints the server's root URL: `/` and `/demo` lead to the demo, which lives at `/demo/`. */
+function demoAtRoot(): Plugin {
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/' && path !== '/demo') return next();
+    res.statusCode = 302;
+    res.setHeader('Location', '/demo/');
+    res.end();
+  };
+  return { name: 'pageinfer:demo-at-root', configureServer: (server) => void server.middlewares.use(middleware) };
+}
+
 export default defineConfig({
   root,
-  plugins: [crossOriginIsolation()],
+  plugins: [crossOriginIsolation(), demoAtRoot()],
   // Tests set PAGEINFER_TEST: no HMR, so a file saved mid-run cannot reload a page under test.
   server: { host: '127.0.0.1', strictPort: true, hmr: !process.env.PAGEINFER_TEST },
   preview: { host: '127.0.0.1', strictPort: true },

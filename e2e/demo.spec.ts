@@ -238,3 +238,11 @@ test('engine panel: a per-op profile of the digit model lists its op types and s
   await expect(result).toContainText(/a run with the profiler on/);
   await expect(result.getByRole('link', { name: /Save ORT.s trace/ })).toHaveAttribute('download', 'ort-trace.json');
 });
+
+test('the URL Vite prints leads to the demo: / and /demo redirect to /demo/', async ({ page }) => {
+  for (const path of ['/', '/demo']) {
+    const response = await page.goto(path);
+    expect(response?.ok()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe('/demo/');
+  }
+});
