@@ -41,7 +41,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   for (const b of browsers.values()) await (await b.catch(() => null))?.close();
   console.log(`\ninstall matrix (${prepared?.tarball.split('/').pop() ?? 'not packed'}; ${Object.entries(prepared?.timings ?? {}).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
-  console.log(['cell | browser | result | backend | threads | first result (page) | load to result (wall) | JS files | CommonJS', ...rows].join('\n'));
+  console.log(['cell | browser | result | backend | threads | first result (page) | load to result (wall) | JS files | CommonJS | warnings', ...rows].join('\n'));
   cleanUp(prepared);
 });
 
@@ -77,7 +77,7 @@ for (const cell of cells) {
       const logs = browser.drainLogs();
       rows.push(
         envelope.ok
-          ? `${cell.name} | ${name} | ok | ${envelope.value.backend} | ${envelope.value.threads} | ${envelope.value.ms} ms | ${wall} ms | ${js.length} | ${commonJs.length}`
+          ? `${cell.name} | ${name} | ok | ${envelope.value.backend} | ${envelope.value.threads} | ${envelope.value.ms} ms | ${wall} ms | ${js.length} | ${commonJs.length} | ${envelope.value.warnings.join(', ') || '-'}`
           : `${cell.name} | ${name} | FAILED ${envelope.error.code ?? envelope.error.name} | - | - | - | ${wall} ms | ${js.length} | ${commonJs.length}`,
       );
       expect(envelope.ok ? null : envelope.error, `the app failed; browser logs: ${logs.join('\n')}`).toBeNull();
