@@ -115,8 +115,8 @@ const harness = {
         const w = new Worker(new URL('../../lib/worker/worker.ts', import.meta.url), { type: 'module' });
         spawned.push(w);
         const post = w.postMessage.bind(w) as (message: unknown, transfer: Transferable[]) => void;
-        w.postMessage = ((message: { type?: string; path?: string[] }, transfer: Transferable[] = []) => {
-          if (harness.crashNextRuns > 0 && message?.type === 'APPLY' && message.path?.[0] === 'run') {
+        w.postMessage = ((message: { type?: string; path?: string[]; pageinferRun?: number }, transfer: Transferable[] = []) => {
+          if (harness.crashNextRuns > 0 && message?.pageinferRun !== undefined) {
             harness.crashNextRuns--;
             w.terminate(); // dies with the request in hand, as an out-of-memory kill would
             return;

@@ -105,10 +105,7 @@ export class Replica {
     this.outstandingRows += rows;
     const sent = byteSize(feeds); // before the call: transferred buffers read 0 bytes after it
     try {
-      const result = await this.host.call((api) => api.run(this.handle.id, Comlink.transfer(feeds, transfer ? transferablesOf(feeds) : [])), {
-        signal,
-        what: 'run',
-      });
+      const result = await this.host.run(this.handle.id, feeds, transfer ? transferablesOf(feeds) : [], signal);
       this.runs++;
       this.bytes += sent + byteSize(result.outputs);
       return result;

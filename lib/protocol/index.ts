@@ -75,6 +75,30 @@ export interface RunResult {
   receivedAt: number;
 }
 
+/**
+ * Runs do not go through Comlink: a request is one plain message on the worker's own
+ * channel (inputs in its transfer list), and the worker answers each with one reply, in
+ * arrival order, so the page matches replies to requests first in, first out. Comlink
+ * adds an id, a proxy and a listener per call; the run path is the one that pays for
+ * them thousands of times a second. The tag keeps Comlink's listeners out of it.
+ */
+export interface RunRequest {
+  /** The session to run. */
+  readonly pageinferRun: number;
+  readonly feeds: Feeds;
+}
+
+export type RunReply = { readonly pageinferRun: 'ok'; readonly result: RunResult } | { readonly pageinferRun: 'error'; readonly error: SerializedError };
+
+export function isRunRequest(data: unknown): data is RunRequest {
+  return typeof (data as RunRequest | null)?.pageinferRun === 'number';
+}
+
+export function isRunReply(data: unknown): data is RunReply {
+  const tag = (data as RunReply | null)?.pageinferRun;
+  return tag === 'ok' || tag === 'error';
+}
+
 /** A clock that page and workers share: each thread's performance.now() has its own origin. */
 export function epochNow(): number {
   return performance.timeOrigin + performance.now();
@@ -92,7 +116,6 @@ export interface WorkerApi {
   spin(startAt: number, ms: number): number;
   /** `onStage` (multi-threaded builds) hears when ORT's threads start and when they have: see ThreadStartStage. */
   createSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle>;
-  run(sessionId: number, feeds: Feeds): Promise<RunResult>;
   /** Ends the profiling of a session built with enableProfiling: ORT's trace events. */
   endProfiling(sessionId: number): Promise<TraceEvent[]>;
   release(sessionId: number): Promise<void>;

@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
-import { TimeoutError, WorkerCrashedError, WorkerLoadError, toAbortError, type PageInferError } from '../errors/index.js';
-import { registerErrorTransfer, workerReadyMessage, type WorkerApi } from '../protocol/index.js';
+import { TimeoutError, WorkerCrashedError, WorkerLoadError, reviveError, toAbortError, type PageInferError } from '../errors/index.js';
+import { isRunReply, registerErrorTransfer, workerReadyMessage, type RunReply, type RunRequest, type RunResult, type WorkerApi } from '../protocol/index.js';
+import type { Feeds } from '../tensor/types.js';
 import { diagnoseWorkerLoad } from './diagnose.js';
 import { defaultWorkerFactory, spawnWorker, type WorkerFactory } from './spawn.js';
 
@@ -20,6 +21,8 @@ export class WorkerHost {
   private readonly worker: Worker;
   /** The calls not yet settled: the worker's death rejects them all. */
   private readonly pending = new Set<(error: PageInferError) => void>();
+  /** Runs sent and not yet answered, oldest first (replies come in request order; see RunRequest). */
+  private readonly runs: RunSlot[] = [];
   private dead: PageInferError | null = null;
   /** The worker's script URL, as created (for diagnosing a script that did not load). */
   readonly url: string | undefined;
@@ -47,6 +50,9 @@ export class WorkerHost {
       this.worker.removeEventListener('message', onReady);
     };
     this.worker.addEventListener('message', onReady);
+    this.worker.addEventListener('message', (e: MessageEvent) => {
+      if (isRunReply(e.data)) this.answer(e.data);
+    });
     this.worker.addEventListener('error', (e) => {
       e.preventDefault();
       if (this.loaded) this.markDead(`uncaught error in worker: ${e.message || 'no message given'}`);
@@ -112,6 +118,41 @@ export class WorkerHost {
     });
   }
 
+  /**
+   * Runs a session on one plain message (no Comlink). An abort settles the caller at once;
+   * its slot stays queued until the worker's reply, which is then dropped, so later
+   * replies still meet their own requests.
+   */
+  run(sessionId: number, feeds: Feeds, transfer: Transferable[], signal?: AbortSignal): Promise<RunResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (signal?.aborted) return Promise.reject(toAbortError(signal.reason));
+    return new Promise<RunResult>((resolve, reject) => {
+      const slot: RunSlot = { resolve, reject, done: false };
+      if (signal) {
+        const onAbort = () => this.settleRun(slot, toAbortError(signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+        slot.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.runs.push(slot);
+      this.worker.postMessage({ pageinferRun: sessionId, feeds } satisfies RunRequest, transfer);
+    });
+  }
+
+  private answer(reply: RunReply): void {
+    const slot = this.runs.shift();
+    if (!slot) return;
+    if (reply.pageinferRun === 'ok') this.settleRun(slot, null, reply.result);
+    else this.settleRun(slot, reviveError(reply.error));
+  }
+
+  private settleRun(slot: RunSlot, error: unknown, result?: RunResult): void {
+    if (slot.done) return;
+    slot.done = true;
+    slot.cleanup?.();
+    if (error) slot.reject(error);
+    else slot.resolve(result!);
+  }
+
   /** Kills the worker; pending and later calls reject with WorkerCrashedError. */
   terminate(reason = 'worker terminated'): void {
     this.worker.terminate();
@@ -126,6 +167,7 @@ export class WorkerHost {
     if (this.dead) return;
     this.dead = error;
     for (const fail of [...this.pending]) fail(error);
+    for (const slot of this.runs.splice(0)) this.settleRun(slot, error);
     this.watched(); // nothing to watch any more
   }
 
@@ -147,4 +189,12 @@ export class WorkerHost {
       }),
     );
   }
+}
+
+interface RunSlot {
+  resolve(result: RunResult): void;
+  reject(error: unknown): void;
+  /** Settled: answered, aborted or failed with the worker. */
+  done: boolean;
+  cleanup?: () => void;
 }

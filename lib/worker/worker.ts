@@ -5,7 +5,8 @@
 import * as Comlink from 'comlink';
 import { probeCapabilities } from '../probe/capabilities.js';
 import { spin } from '../probe/spin.js';
-import { epochNow, registerErrorTransfer, transferablesOf, workerReadyMessage, type WorkerApi } from '../protocol/index.js';
+import { serializeError } from '../errors/index.js';
+import { epochNow, isRunRequest, registerErrorTransfer, transferablesOf, workerReadyMessage, type RunReply, type WorkerApi } from '../protocol/index.js';
 import { trackWasmMemory, workerMemory } from './memory.js';
 import { shareWasmModules } from './wasm-share.js';
 import { createSession, endProfiling, releaseSession, runSession } from './sessions.js';
@@ -31,21 +32,38 @@ const api: WorkerApi = {
   probe: probeCapabilities,
   spin,
   createSession,
-  run(sessionId, feeds) {
-    const receivedAt = epochNow();
-    // One run at a time, in arrival order: the page pipelines jobs into a busy worker, and an
-    // ORT session must not be entered again while a run of it awaits.
-    const job = runs.then(async () => {
-      const { outputs, computeMs } = await runSession(sessionId, feeds);
-      return Comlink.transfer({ outputs, computeMs, receivedAt }, transferablesOf(outputs));
-    });
-    runs = job.catch(() => {});
-    return job;
-  },
   endProfiling,
   release: releaseSession,
   memory: async () => workerMemory(),
 };
+
+/**
+ * Runs (see RunRequest): one at a time, in arrival order — the page pipelines jobs into a busy
+ * worker, an ORT session must not be entered again while a run of it awaits, and the page
+ * matches replies to requests in order. Registered before Comlink's listener, which never sees them.
+ */
+self.addEventListener('message', (event: MessageEvent) => {
+  if (!isRunRequest(event.data)) return;
+  event.stopImmediatePropagation();
+  const receivedAt = epochNow();
+  const { pageinferRun: sessionId, feeds } = event.data;
+  runs = runs.then(async () => {
+    let reply: RunReply;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const { outputs, computeMs } = await runSession(sessionId, feeds);
+      reply = { pageinferRun: 'ok', result: { outputs, computeMs, receivedAt } };
+      transfer = transferablesOf(outputs);
+    } catch (error) {
+      reply = { pageinferRun: 'error', error: serializeError(error) };
+    }
+    try {
+      self.postMessage(reply, { transfer });
+    } catch (error) {
+      self.postMessage({ pageinferRun: 'error', error: serializeError(error) } satisfies RunReply); // e.g. an output that cannot be cloned
+    }
+  });
+});
 
 // Expose before any await: a module worker drops messages that arrive before onmessage is set.
 Comlink.expose(api);
