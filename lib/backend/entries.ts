@@ -23,8 +23,7 @@ export function ortEntryUrls(): Partial<Record<BackendName, string>> {
   for (const [backend, specifier] of Object.entries(ortEntrySpecifiers) as [BackendName, string][]) {
     try {
       // Throws (TypeError) for a bare specifier nothing maps, as in every bundled app.
-      const url = typeof import.meta.resolve === 'function' ? import.meta.resolve(specifier) : undefined;
-      if (url && !url.startsWith('onnxruntime-web')) resolved[backend] = url;
+      if (typeof import.meta.resolve === 'function') resolved[backend] = import.meta.resolve(specifier);
     } catch {
       // not resolvable from the page: the worker's bundled import is the only way
     }

@@ -52,12 +52,12 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
   const outputs = graphOutputs(model);
 
   const toOrt = renameUnsafeValues(model);
-  let bytes = toOrt.size ? encodeModel(model) : request.bytes;
-  const symbolic = bytes;
+  const symbolic = toOrt.size ? encodeModel(model) : request.bytes;
+  let bytes = symbolic;
   let fixedDims: Record<string, number> = {};
   if (request.backend === 'webgl') {
     // WebGL ignores freeDimensionOverrides: the static dims must be in the model.
-    ({ bytes, fixed: fixedDims } = ShapeSessions.fix(symbolic, request.freeDimensionOverrides ?? {}));
+    ({ bytes, fixed: fixedDims } = ShapeSessions.fix(model, symbolic, request.freeDimensionOverrides ?? {}));
   }
 
   adoptModules(request.wasmModules);

@@ -5,7 +5,7 @@
  * then sends any batch it likes, as on every other backend.
  */
 import type * as Ort from 'onnxruntime-web';
-import { decodeModel, encodeModel, fixSymbolicDims } from '../onnx/index.js';
+import { decodeModel, encodeModel, fixSymbolicDims, type ModelProto } from '../onnx/index.js';
 import { InputShapeError } from '../errors/index.js';
 import { getNamed } from '../tensor/named.js';
 import type { Feeds, ValueInfo } from '../tensor/types.js';
@@ -17,9 +17,6 @@ type Build = (bytes: Uint8Array) => Promise<Ort.InferenceSession>;
 export class ShapeSessions {
   /** Most recently used last. */
   private readonly sessions = new Map<string, Ort.InferenceSession>();
-  /** Sessions built after the first (for model.info / tests). */
-  built = 0;
-
   /**
    * @param bytes the model with its symbolic dims (tensor names already safe)
    * @param inputs its graph inputs, under the names feeds arrive with
@@ -31,9 +28,11 @@ export class ShapeSessions {
     private readonly build: Build,
   ) {}
 
-  /** Fixes the symbolic dims to `values` (defaults for the rest) in a copy of the model. */
-  static fix(bytes: Uint8Array, values: Record<string, number>): { bytes: Uint8Array; fixed: Record<string, number> } {
-    const model = decodeModel(bytes);
+  /**
+   * Fixes the symbolic dims of `model` (decoded from `bytes`, changed in place) to `values`, 1 for the
+   * rest: the bytes to build a session from, and the values used (none: `bytes` as they are).
+   */
+  static fix(model: ModelProto, bytes: Uint8Array, values: Record<string, number>): { bytes: Uint8Array; fixed: Record<string, number> } {
     const fixed = fixSymbolicDims(model, values);
     return { bytes: Object.keys(fixed).length ? encodeModel(model) : bytes, fixed };
   }
@@ -52,8 +51,7 @@ export class ShapeSessions {
       this.sessions.set(key, known);
       return known;
     }
-    const session = await this.build(ShapeSessions.fix(this.bytes, values).bytes);
-    this.built++;
+    const session = await this.build(ShapeSessions.fix(decodeModel(this.bytes), this.bytes, values).bytes);
     this.sessions.set(key, session);
     for (const [old, s] of this.sessions) {
       if (this.sessions.size <= maxShapeSessions) break;
@@ -61,11 +59,6 @@ export class ShapeSessions {
       void s.release(); // WebGL textures and programs go with it
     }
     return session;
-  }
-
-  /** Any session, for what does not depend on shapes (profiling). */
-  get any(): Ort.InferenceSession {
-    return [...this.sessions.values()].pop()!;
   }
 
   async release(): Promise<void> {
