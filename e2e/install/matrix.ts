@@ -160,8 +160,7 @@ export const cells: Cell[] = [
         for (const f of ['index.html', 'mlp_f32.onnx', 'mlp_f32.json']) copyFileSync(join(app, f), join(app, 'dist', f));
       }
       webpackBuilt = true;
-      const s = await serveStatic(join(app, 'dist'), true);
-      return { port: s.port, stop: s.close };
+      return serveStatic(join(app, 'dist'), true);
     },
     output: (app) => {
       // webpack's size hints are about ORT's 14-26 MB .wasm files, not a problem with the build.
@@ -175,20 +174,14 @@ export const cells: Cell[] = [
     app: 'plain',
     browsers: ['chromium', 'firefox', 'webkit'],
     isolated: true,
-    serve: async (app) => {
-      const s = await serveStatic(app, true);
-      return { port: s.port, stop: s.close };
-    },
+    serve: (app) => serveStatic(app, true),
   },
   {
     name: 'no bundler, no COOP/COEP (1 wasm thread, THREADS_UNAVAILABLE)',
     app: 'plain',
     browsers: ['chromium', 'firefox'],
     isolated: false,
-    serve: async (app) => {
-      const s = await serveStatic(app, false);
-      return { port: s.port, stop: s.close };
-    },
+    serve: (app) => serveStatic(app, false),
   },
 ];
 

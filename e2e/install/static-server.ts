@@ -14,7 +14,7 @@ const types: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export async function serveStatic(root: string, isolated: boolean): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveStatic(root: string, isolated: boolean): Promise<{ port: number; stop(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(root, path));
@@ -33,7 +33,7 @@ export async function serveStatic(root: string, isolated: boolean): Promise<{ po
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
+    stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
