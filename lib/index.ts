@@ -1,12 +1,12 @@
 export { createEngine, Engine } from './engine/engine.js';
 export { Model } from './engine/model.js';
-export type { WorkerMemory } from './worker/memory.js';
+export type { WorkerMemory, TraceEvent } from './protocol/index.js';
 export { ModelStream, type StreamOptions } from './engine/stream.js';
 export type { ScheduleOptions, ScheduleInfo, ScheduleMode, RequestOptions } from './scheduler/types.js';
 export type { RecycleOptions } from './pool/pool.js';
 export type { ModelStats, Distribution } from './profile/stats.js';
-export type { OpProfile, OpProfileOptions } from './profile/op-profile.js';
-export type { OpSummary, OpTime, NodeTime, TraceEvent } from './profile/ops.js';
+export type { OpProfile, OpProfileOptions } from './engine/op-profile.js';
+export type { OpSummary, OpTime, NodeTime } from './profile/ops.js';
 export type { TuneOptions, TuningInfo, TuneCandidate, TuneCandidateReport, CandidateStatus } from './tune/types.js';
 export type {
   EngineOptions,

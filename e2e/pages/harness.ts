@@ -1,6 +1,6 @@
 // Exposes the library (from source) and small helpers to Playwright tests.
 import * as pageinfer from '../../lib/index.js';
-import { measureParallelism } from '../../lib/probe/parallelism.js';
+import { measureParallelism } from '../../lib/pool/parallelism.js';
 import { mulberry32 } from '../../scripts/fixtures/random.js';
 import { encodeModel } from '../../lib/onnx/index.js';
 import { makeModel, makeNode, makeValueInfo } from '../../lib/onnx/build.js';

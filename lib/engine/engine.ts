@@ -4,7 +4,7 @@ import { Pool } from '../pool/pool.js';
 import { sizePool } from '../pool/size.js';
 import { StatsRecorder } from '../profile/stats.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { parallelismOf, unmeasured } from '../probe/parallelism.js';
+import { parallelismOf, unmeasured } from '../pool/parallelism.js';
 import type { Capabilities, ProbedCapabilities } from '../probe/types.js';
 import { ModelCache } from '../cache/cache.js';
 import { readSource, type ModelSource } from '../source/read.js';

@@ -1,13 +1,13 @@
 import { DisposedError, InputShapeError } from '../errors/index.js';
 import type { Pool } from '../pool/pool.js';
-import { profileOps, type OpProfile, type OpProfileOptions } from '../profile/op-profile.js';
+import { profileOps, type OpProfile, type OpProfileOptions } from './op-profile.js';
 import type { ModelStats, StatsRecorder } from '../profile/stats.js';
 import { requestRows } from '../scheduler/batching.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { RequestOptions } from '../scheduler/types.js';
 import type { Feeds, Outputs, Tensor, ValueInfo } from '../tensor/types.js';
 import { validateFeeds } from '../tensor/validate.js';
-import type { WorkerMemory } from '../worker/memory.js';
+import type { WorkerMemory } from '../protocol/index.js';
 import { ModelStream, type StreamOptions } from './stream.js';
 import type { ModelInfo, ModelProfile, PoolStats } from './types.js';
 import { setNamed } from '../tensor/named.js';

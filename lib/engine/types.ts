@@ -4,7 +4,7 @@ import type { CacheOptions, CachePolicy } from '../cache/types.js';
 import type { RequestOptions, ScheduleInfo, ScheduleOptions } from '../scheduler/types.js';
 import type { ValueInfo } from '../tensor/types.js';
 import type { ModelStats } from '../profile/stats.js';
-import type { WorkerMemory } from '../worker/memory.js';
+import type { WorkerMemory } from '../protocol/index.js';
 import type { TuneOptions, TuningInfo } from '../tune/types.js';
 import type { WorkerFactory } from '../worker/spawn.js';
 import type { ProgressCallback } from '../events/types.js';

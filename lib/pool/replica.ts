@@ -1,13 +1,11 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { TimeoutError } from '../errors/index.js';
-import { transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage } from '../protocol/index.js';
-import type { TraceEvent } from '../profile/ops.js';
+import { transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage, type TraceEvent, type WorkerMemory } from '../protocol/index.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost } from '../worker/host.js';
 import type { WorkerFactory } from '../worker/spawn.js';
 import { ortEntryUrls } from '../backend/entries.js';
-import type { WorkerMemory } from '../worker/memory.js';
 import { keepModules, modulesForWorker } from '../worker/wasm-share.js';
 
 /** Everything needed to build one more identical session (a replica) in a fresh worker. */

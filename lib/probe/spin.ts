@@ -1,4 +1,4 @@
-import { epochNow } from '../protocol/index.js';
+import { epochNow } from './clock.js';
 
 let sink = 0;
 /** The longest a worker waits for the common start. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseProfile, summarizeOps, type TraceEvent } from './ops.js';
+import type { TraceEvent } from '../protocol/index.js';
+import { parseProfile, summarizeOps } from './ops.js';
 
 const node = (name: string, op: string, ts: number, dur: number): TraceEvent => ({ cat: 'Node', name: `${name}_kernel_time`, ph: 'X', ts, dur, args: { op_name: op, provider: 'CPUExecutionProvider' } });
 const run = (ts: number, dur: number): TraceEvent => ({ cat: 'Session', name: 'model_run', ph: 'X', ts, dur });

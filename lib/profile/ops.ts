@@ -3,18 +3,7 @@
  * write to a file comes out on stdout, a JSON array of Chrome trace events one line at a time, which
  * the worker takes (see ../worker/stdout.ts). Pure functions: parsing and summarizing those events.
  */
-
-/** One Chrome trace event as ORT writes it (times in µs). */
-export interface TraceEvent {
-  cat: string;
-  name: string;
-  ph?: string;
-  ts: number;
-  dur: number;
-  pid?: number;
-  tid?: number;
-  args?: { op_name?: string; provider?: string; input_type_shape?: unknown; output_type_shape?: unknown; [k: string]: unknown };
-}
+import type { TraceEvent } from '../protocol/index.js';
 
 export interface OpTime {
   /** The op type, e.g. QLinearConv. */

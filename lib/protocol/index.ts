@@ -6,10 +6,10 @@ import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { reviveError, serializeError, type SerializedError } from '../errors/index.js';
 import type { ProbedCapabilities } from '../probe/types.js';
-import type { TraceEvent } from '../profile/ops.js';
-import type { WorkerMemory } from '../worker/memory.js';
-import type { SharedModule } from '../worker/wasm-share.js';
+import type { SharedModule, TraceEvent, WorkerMemory } from './payloads.js';
 import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
+
+export type { SharedModule, TraceEvent, WorkerMemory } from './payloads.js';
 
 /**
  * Posted by the worker once its module graph has loaded and its API listens.
@@ -97,11 +97,6 @@ export function isRunRequest(data: unknown): data is RunRequest {
 export function isRunReply(data: unknown): data is RunReply {
   const tag = (data as RunReply | null)?.pageinferRun;
   return tag === 'ok' || tag === 'error';
-}
-
-/** A clock that page and workers share: each thread's performance.now() has its own origin. */
-export function epochNow(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 export interface WorkerApi {

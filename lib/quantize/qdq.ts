@@ -10,7 +10,7 @@ import type { NodeProto } from '../onnx/index.js';
 import { floatConstant } from './graph.js';
 import { quantizeBias, quantizeWeight } from './params.js';
 import { nodeLabel, type NodeReport } from './rewrite.js';
-import type { StaticContext } from './static.js';
+import type { StaticContext } from './static-plan.js';
 
 export function rewriteQdq(ctx: StaticContext): NodeReport[] {
   const { rw, plan, opts } = ctx;

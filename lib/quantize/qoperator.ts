@@ -9,7 +9,7 @@ import type { NodeProto } from '../onnx/index.js';
 import { floatConstant } from './graph.js';
 import { quantizeBias, quantizeWeight } from './params.js';
 import { convAttributes, nodeLabel, type NodeReport } from './rewrite.js';
-import type { StaticContext } from './static.js';
+import type { StaticContext } from './static-plan.js';
 
 interface Quantized {
   q: string;

@@ -2,7 +2,7 @@ import { PageInferError, QueueFullError, WorkerCrashedError, toAbortError } from
 import type { Pool } from '../pool/pool.js';
 import type { Replica } from '../pool/replica.js';
 import type { StatsRecorder } from '../profile/stats.js';
-import { epochNow } from '../protocol/index.js';
+import { epochNow } from '../probe/clock.js';
 import type { Feeds, Outputs } from '../tensor/types.js';
 import { concatFeeds, splitOutputs, type BatchShape } from './batching.js';
 import { PriorityList } from './queue.js';

@@ -3,6 +3,8 @@
  * glue creates the (shared) memory with `new WebAssembly.Memory`: wrapping that
  * constructor before ORT loads lets the worker report the heap's real size.
  */
+import type { WorkerMemory } from '../protocol/index.js';
+
 const memories: WebAssembly.Memory[] = [];
 let installed = false;
 
@@ -17,13 +19,6 @@ export function trackWasmMemory(): void {
   } as unknown as typeof WebAssembly.Memory;
   Tracked.prototype = Original.prototype; // `instanceof WebAssembly.Memory` keeps working
   (WebAssembly as { Memory: typeof WebAssembly.Memory }).Memory = Tracked;
-}
-
-export interface WorkerMemory {
-  /** Bytes of wasm linear memory ORT has grown to (it never shrinks); null when none was seen. */
-  wasmHeapBytes: number | null;
-  /** This worker's JS heap where the browser tells (Chromium's performance.memory). */
-  jsHeapBytes: number | null;
 }
 
 export function workerMemory(): WorkerMemory {

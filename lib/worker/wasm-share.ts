@@ -6,10 +6,7 @@
  * it hands modules it did compile back to the page for the next worker.
  * Workers then also share V8's tiered-up code, so a new worker is fast at once.
  */
-export interface SharedModule {
-  url: string;
-  module: WebAssembly.Module;
-}
+import type { SharedModule } from '../protocol/index.js';
 
 /**
  * Worker-side state lives on the worker's global, once: if a bundler ever

@@ -1,7 +1,8 @@
 import { ProfileUnavailableError } from '../errors/index.js';
 import { Replica, type SessionConfig } from '../pool/replica.js';
 import type { Feeds } from '../tensor/types.js';
-import { summarizeOps, type OpSummary, type TraceEvent } from './ops.js';
+import type { TraceEvent } from '../protocol/index.js';
+import { summarizeOps, type OpSummary } from '../profile/ops.js';
 
 export interface OpProfileOptions {
   /** Runs to time, after one warm-up run (default 10). */

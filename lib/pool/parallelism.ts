@@ -1,8 +1,8 @@
-import { maxAutoThreads } from '../pool/size.js';
-import { epochNow } from '../protocol/index.js';
+import { epochNow } from '../probe/clock.js';
+import { maxAutoThreads } from './size.js';
 import { WorkerHost } from '../worker/host.js';
 import type { WorkerFactory } from '../worker/spawn.js';
-import type { Parallelism } from './types.js';
+import type { Parallelism } from '../probe/types.js';
 
 /** One timed window of spinning, alone or side by side. */
 const windowMs = 20;
