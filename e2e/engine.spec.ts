@@ -282,24 +282,100 @@ test.describe('errors and lifecycle', () => {
     expect(r.later).toEqual([256, 16]);
   });
 
-  test('inputs are transferred by default and kept with transfer: false; outputs arrive whole', async ({ page }) => {
+  test('by message, inputs are transferred by default and kept with transfer: false; through the shared run channel they are copied; outputs arrive whole', async ({ page }) => {
     const r = await page.evaluate(async ([url]) => {
-      const engine = window.pageinfer.createEngine();
-      const model = await engine.load(url);
-      const moved = new Float32Array(64).fill(0.5);
-      const kept = new Float32Array(64).fill(0.5);
-      const a = await model.run({ x: { type: 'float32', data: moved, dims: [1, 64] } });
-      const b = await model.run({ x: { type: 'float32', data: kept, dims: [1, 64] } }, { transfer: false });
-      const result = {
-        movedLength: moved.length,
-        keptLength: kept.length,
-        same: Array.from(a.y.data as Float32Array).every((v, i) => v === (b.y.data as Float32Array)[i]),
-        outputOwnsBuffer: (a.y.data as Float32Array).buffer.byteLength === 16 * 4,
+      const one = async (runChannel: false | undefined) => {
+        const engine = window.pageinfer.createEngine({ runChannel });
+        const model = await engine.load(url);
+        const moved = new Float32Array(64).fill(0.5);
+        const kept = new Float32Array(64).fill(0.5);
+        const a = await model.run({ x: { type: 'float32', data: moved, dims: [1, 64] } });
+        const b = await model.run({ x: { type: 'float32', data: kept, dims: [1, 64] } }, { transfer: false });
+        const result = {
+          runChannel: model.info.schedule.runChannel,
+          movedLength: moved.length,
+          keptLength: kept.length,
+          same: Array.from(a.y.data as Float32Array).every((v, i) => v === (b.y.data as Float32Array)[i]),
+          outputOwnsBuffer: (a.y.data as Float32Array).buffer.byteLength === 16 * 4 && (b.y.data as Float32Array).buffer instanceof ArrayBuffer,
+        };
+        await engine.dispose();
+        return result;
       };
-      await engine.dispose();
-      return result;
+      return { message: await one(false), shared: await one(undefined) };
     }, [fixtureUrl('mlp_f32')] as const);
-    expect(r).toEqual({ movedLength: 0, keptLength: 64, same: true, outputOwnsBuffer: true });
+    expect(r.message).toEqual({ runChannel: 'message', movedLength: 0, keptLength: 64, same: true, outputOwnsBuffer: true });
+    expect(r.shared).toEqual({ runChannel: 'shared', movedLength: 64, keptLength: 64, same: true, outputOwnsBuffer: true });
+  });
+
+  test('the shared run channel grows for requests and replies too big for it, leaves the biggest to messages, and gives what messages give', async ({ page, browserName }) => {
+    const r = await page.evaluate(
+      async ([mlpUrl, convUrl]) => {
+        let runMessages = 0;
+        let slotReplies = 0;
+        const createWorker = () => {
+          const worker = new Worker(new URL('/lib/worker/worker.ts', location.href), { type: 'module' });
+          const post = worker.postMessage.bind(worker) as (message: unknown, transfer?: Transferable[]) => void;
+          worker.postMessage = ((message: { pageinferRun?: unknown }, transfer?: Transferable[]) => {
+            if (typeof message?.pageinferRun === 'number') runMessages++;
+            post(message, transfer);
+          }) as Worker['postMessage'];
+          worker.addEventListener('message', (e) => void (typeof e.data?.pageinferSlot === 'number' && slotReplies++));
+          return worker;
+        };
+        const rows = (n: number, width: number) => Float32Array.from({ length: n * width }, (_, i) => Math.sin(i));
+        const plan = [
+          { url: convUrl, n: 200, dims: [1, 8, 8], width: 64 }, // 51 KB in, 115 KB out: the reply outgrows the 64 KB slot
+          { url: convUrl, n: 200, dims: [1, 8, 8], width: 64 },
+          { url: mlpUrl, n: 300, dims: [64], width: 64 }, // 77 KB in: by message, and the channel grows
+          { url: mlpUrl, n: 300, dims: [64], width: 64 },
+          { url: mlpUrl, n: 5000, dims: [64], width: 64 }, // 1.3 MB: past the biggest slot, always by message
+        ];
+        const outputsOf = async (runChannel: false | undefined) => {
+          const engine = window.pageinfer.createEngine({ runChannel, createWorker });
+          const models = new Map<string, Awaited<ReturnType<typeof engine.load>>>();
+          const out: number[][] = [];
+          const counts: number[][] = [];
+          for (const step of plan) {
+            if (!models.has(step.url)) models.set(step.url, await engine.load(step.url, { backend: 'wasm', tune: false, schedule: { workers: 1 } }));
+            const model = models.get(step.url)!;
+            const before = [runMessages, slotReplies];
+            for (let k = 0; k < 2; k++) {
+              const result = await model.run({ x: { type: 'float32', data: rows(step.n, step.width), dims: [step.n, ...step.dims] } });
+              if (k === 1) out.push(Array.from(result.y.data as Float32Array));
+              await new Promise((resolve) => setTimeout(resolve, 50)); // lets a growing channel be attached
+            }
+            counts.push([runMessages - before[0]!, slotReplies - before[1]!]);
+          }
+          const channel = [...models.values()].map((m) => m.info.schedule.runChannel);
+          await engine.dispose();
+          return { out, counts, channel };
+        };
+        const shared = await outputsOf(undefined);
+        const message = await outputsOf(false);
+        return {
+          channel: shared.channel,
+          messageChannel: message.channel,
+          counts: shared.counts,
+          messageCounts: message.counts,
+          same: shared.out.every((o, i) => o.length === message.out[i]!.length && o.every((v, j) => v === message.out[i]![j])),
+          lengths: shared.out.map((o) => o.length),
+        };
+      },
+      [fixtureUrl('mlp_f32'), fixtureUrl('conv_int8')] as const,
+    );
+    expect(r.channel, browserName).toEqual(['shared', 'shared']);
+    expect(r.messageChannel).toEqual(['message', 'message']);
+    expect(r.lengths).toEqual([28800, 28800, 4800, 4800, 80000]);
+    expect(r.same).toBe(true);
+    // [run messages, slot replies by message] per step, two runs each
+    expect(r.counts).toEqual([
+      [0, 1], // the first conv reply did not fit; the channel grew for the second
+      [0, 0],
+      [1, 0], // the first 77 KB request did not fit; the second went through the grown channel
+      [0, 0],
+      [2, 0],
+    ]);
+    expect(r.messageCounts).toEqual([[2, 0], [2, 0], [2, 0], [2, 0], [2, 0]]);
   });
 
   test('a disposed model and engine refuse work with DisposedError', async ({ page }) => {

@@ -4,6 +4,7 @@ export type { WorkerMemory, TraceEvent } from './protocol/index.js';
 export { ModelStream, type StreamOptions } from './engine/stream.js';
 export type { ScheduleOptions, ScheduleInfo, ScheduleMode, RequestOptions } from './scheduler/types.js';
 export type { RecycleOptions } from './pool/pool.js';
+export type { RunChannelOptions } from './pool/replica.js';
 export type { ModelStats, Distribution } from './profile/stats.js';
 export type { OpProfile, OpProfileOptions } from './engine/op-profile.js';
 export type { OpSummary, OpTime, NodeTime } from './profile/ops.js';

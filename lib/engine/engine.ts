@@ -95,6 +95,7 @@ export class Engine extends EventTarget {
         wasmPaths: this.options.wasm?.wasmPaths,
         timeoutMs: this.options.sessionTimeoutMs ?? defaultSessionTimeoutMs,
         createWorker: this.options.createWorker,
+        runChannel: this.options.runChannel,
       },
       options,
       tuneFirstLoad: this.options.tune === 'first-load',
@@ -139,7 +140,7 @@ export class Engine extends EventTarget {
       ops: handle.ops,
       sizeBytes: bytes.byteLength,
       timings: { downloadMs, createMs: handle.createMs, wasmShared: handle.wasmReused, wasmNote: handle.wasmNote },
-      schedule: { ...built.info, workers: pool.size },
+      schedule: { ...built.info, workers: pool.size, runChannel: pool.replicas[0]?.runsShared ? 'shared' : 'message' },
       tuning: opened.tuning,
       warnings,
     };

@@ -37,7 +37,7 @@ export function buildScheduler(pool: Pool, handle: SessionHandle, options: Sched
     },
     recorder,
   );
-  const info: Omit<ScheduleInfo, 'workers'> = {
+  const info: Omit<ScheduleInfo, 'workers' | 'runChannel'> = {
     mode: mode === 'hybrid' && !shape.batchable ? 'streaming' : mode,
     maxBatch: scheduler.config.maxBatch,
     maxDelayMs: scheduler.config.maxDelayMs,

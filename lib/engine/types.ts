@@ -7,6 +7,7 @@ import type { ModelStats } from '../profile/stats.js';
 import type { WorkerMemory } from '../protocol/index.js';
 import type { TuneOptions, TuningInfo } from '../tune/types.js';
 import type { WorkerFactory } from '../worker/spawn.js';
+import type { RunChannelOptions } from '../pool/replica.js';
 import type { ProgressCallback } from '../events/types.js';
 
 export type { ProgressPhase, LoadProgress, ProgressCallback, WarningDetail } from '../events/types.js';
@@ -38,6 +39,11 @@ export interface EngineOptions {
   tune?: 'explicit' | 'first-load';
   /** The IndexedDB model cache used for URL sources (on by default); `false` switches it off. */
   cache?: CacheOptions | false;
+  /**
+   * Runs through a SharedArrayBuffer per worker with Atomics wake-ups (default, where the page is
+   * cross-origin isolated and has Atomics.waitAsync), or `false`: always by postMessage.
+   */
+  runChannel?: RunChannelOptions | false;
 }
 
 export interface LoadOptions {

@@ -8,6 +8,20 @@ import type { WorkerFactory } from '../worker/spawn.js';
 import { ortEntryUrls } from '../backend/entries.js';
 import { keepModules, modulesForWorker } from '../worker/wasm-share.js';
 
+/**
+ * The shared-memory run path (issue 17): where the page is cross-origin isolated and has
+ * Atomics.waitAsync, each worker gets a SharedArrayBuffer with slots for the runs in flight; inputs
+ * and outputs are copied through it and the threads wake each other with Atomics, instead of posting
+ * two messages a run. Elsewhere, and for requests too big for it, runs go by message.
+ */
+export interface RunChannelOptions {
+  /**
+   * After a run, how long (ms) the worker blocks waiting for the next request before it goes back to its
+   * event loop: a blocked worker wakes sooner, but serves no control message meanwhile. Default 0.
+   */
+  holdMs?: number;
+}
+
 /** Everything needed to build one more identical session (a replica) in a fresh worker. */
 export interface SessionConfig {
   backend: BackendName;
@@ -18,6 +32,8 @@ export interface SessionConfig {
   ortModuleUrl?: string;
   /** ORT's profiler on (a profiling replica, never a serving one). */
   enableProfiling?: boolean;
+  /** Runs through a shared-memory channel where the page can (see RunChannelOptions); false: always by message. */
+  runChannel?: RunChannelOptions | false;
   timeoutMs: number;
   createWorker?: WorkerFactory;
 }
@@ -83,6 +99,9 @@ export class Replica {
       const handle = await host.call((api) => api.createSession(Comlink.transfer(request, [copy.buffer]), stall.onStage), { signal: watched, timeoutMs: config.timeoutMs, what });
       // With a shared wasm module the session can be ready before the page watches the worker's life lock.
       await host.call(() => host.watching, { signal, timeoutMs: config.timeoutMs, what });
+      if (config.runChannel !== false && (await host.openRunChannel(config.runChannel?.holdMs ?? 0, config.timeoutMs))) {
+        host.useRunChannel(handle.id, { inputs: handle.inputs.map((v) => v.name), outputs: handle.outputs.map((v) => v.name) });
+      }
       keepModules(handle.compiledModules);
       handle.compiledModules = []; // the page keeps them; the handle stays plain data (info, IndexedDB)
       return new Replica(host, handle);
@@ -96,6 +115,11 @@ export class Replica {
 
   get alive(): boolean {
     return this.host.alive;
+  }
+
+  /** Runs go through a shared-memory channel (see RunChannelOptions). */
+  get runsShared(): boolean {
+    return this.host.hasRunChannel;
   }
 
   async run(feeds: Feeds, rows: number, transfer: boolean, signal?: AbortSignal): Promise<RunResult> {

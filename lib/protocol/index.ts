@@ -94,6 +94,19 @@ export function isRunRequest(data: unknown): data is RunRequest {
   return typeof (data as RunRequest | null)?.pageinferRun === 'number';
 }
 
+/**
+ * A reply to a request that came through the shared-memory run channel (./run-slots.ts) but could not
+ * go back through it: an error, or outputs bigger than the slot (`needBytes`: the slot size they need).
+ */
+export type SlotReply = { readonly pageinferSlot: number; readonly generation: number } & (
+  | { readonly result: RunResult; readonly needBytes: number }
+  | { readonly error: SerializedError }
+);
+
+export function isSlotReply(data: unknown): data is SlotReply {
+  return typeof (data as SlotReply | null)?.pageinferSlot === 'number';
+}
+
 export function isRunReply(data: unknown): data is RunReply {
   const tag = (data as RunReply | null)?.pageinferRun;
   return tag === 'ok' || tag === 'error';
@@ -115,6 +128,12 @@ export interface WorkerApi {
   endProfiling(sessionId: number): Promise<TraceEvent[]>;
   release(sessionId: number): Promise<void>;
   memory(): Promise<WorkerMemory>;
+  /**
+   * Serves runs from a shared-memory channel (see run-slots.ts) from now on, as well as messages; a channel
+   * attached before is drained and dropped. After a run, the worker blocks up to `holdMs` for the next
+   * request before it waits without blocking. False where the worker cannot wait on it (no Atomics.waitAsync).
+   */
+  attachRunChannel(buffer: SharedArrayBuffer, generation: number, holdMs: number): Promise<boolean>;
 }
 
 let registered = false;

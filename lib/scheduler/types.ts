@@ -55,6 +55,12 @@ export interface ScheduleInfo {
   workers: number;
   /** Jobs in flight per worker. */
   pipeline: number;
+  /**
+   * How runs reach the workers: 'shared' — a SharedArrayBuffer per worker with Atomics wake-ups (requests
+   * too big for it still go by message), or 'message' (a page that is not cross-origin isolated, a
+   * browser without Atomics.waitAsync, or `runChannel: false`).
+   */
+  runChannel: 'shared' | 'message';
   batchable: boolean;
   /** Why requests can (or cannot) be coalesced. */
   reason: string;

@@ -1,8 +1,10 @@
 import * as Comlink from 'comlink';
 import { TimeoutError, WorkerCrashedError, WorkerLoadError, reviveError, toAbortError, type PageInferError } from '../errors/index.js';
-import { isRunReply, registerErrorTransfer, workerReadyMessage, type RunReply, type RunRequest, type RunResult, type WorkerApi } from '../protocol/index.js';
+import { isRunReply, isSlotReply, registerErrorTransfer, workerReadyMessage, type RunReply, type RunRequest, type RunResult, type WorkerApi } from '../protocol/index.js';
+import { initialSlotBytes } from '../protocol/run-slots.js';
 import type { Feeds } from '../tensor/types.js';
 import { diagnoseWorkerLoad } from './diagnose.js';
+import { RunChannel, runChannelSupported, type RunNames } from './run-channel.js';
 import { defaultWorkerFactory, spawnWorker, type WorkerFactory } from './spawn.js';
 
 export interface CallOptions {
@@ -24,6 +26,13 @@ export class WorkerHost {
   /** Runs sent and not yet answered, oldest first (replies come in request order; see RunRequest). */
   private readonly runs: RunSlot[] = [];
   private dead: PageInferError | null = null;
+  /** The shared-memory run channel, where one is open; channels being retired (a bigger one replaced them). */
+  private channel: RunChannel | null = null;
+  private retired: RunChannel[] = [];
+  private channelHoldMs = 0;
+  private growing = false;
+  /** Sessions that run through the channel, and their input and output names. */
+  private readonly runNames = new Map<number, RunNames>();
   /** The worker's script URL, as created (for diagnosing a script that did not load). */
   readonly url: string | undefined;
   /** Set once the worker's module graph has run (its ready message). */
@@ -52,6 +61,7 @@ export class WorkerHost {
     this.worker.addEventListener('message', onReady);
     this.worker.addEventListener('message', (e: MessageEvent) => {
       if (isRunReply(e.data)) this.answer(e.data);
+      else if (isSlotReply(e.data)) this.answerSlot(e.data);
     });
     this.worker.addEventListener('error', (e) => {
       e.preventDefault();
@@ -119,11 +129,76 @@ export class WorkerHost {
   }
 
   /**
+   * Opens a shared-memory run channel to the worker (see ../protocol/run-slots.ts), where the page is
+   * cross-origin isolated and both threads have Atomics.waitAsync; false where runs stay on messages.
+   */
+  async openRunChannel(holdMs: number, timeoutMs: number): Promise<boolean> {
+    if (!runChannelSupported() || this.channel) return this.channel !== null;
+    const channel = new RunChannel(1, initialSlotBytes);
+    const attached = await this.call((api) => api.attachRunChannel(channel.buffer, channel.generation, holdMs), { what: 'opening the run channel', timeoutMs });
+    if (attached) {
+      this.channel = channel;
+      this.channelHoldMs = holdMs;
+    }
+    return attached;
+  }
+
+  get hasRunChannel(): boolean {
+    return this.channel !== null;
+  }
+
+  /** Runs of session `sessionId` go through the run channel, when one is open. */
+  useRunChannel(sessionId: number, names: RunNames): void {
+    this.runNames.set(sessionId, names);
+  }
+
+  /**
+   * Runs a session: through the run channel where one is open and the request fits it (a request too
+   * big for its slots goes by message, and makes the page open a bigger channel), else by message.
+   */
+  run(sessionId: number, feeds: Feeds, transfer: Transferable[], signal?: AbortSignal): Promise<RunResult> {
+    const names = this.channel && !this.dead ? this.runNames.get(sessionId) : undefined;
+    if (names && !signal?.aborted) {
+      const sent = this.channel!.send(sessionId, feeds, names, signal);
+      if (typeof sent !== 'number') return sent;
+      this.grow(sent);
+    }
+    return this.runByMessage(sessionId, feeds, transfer, signal);
+  }
+
+  /**
+   * Opens a bigger channel for requests (or replies) of `needBytes` a slot; the old one serves until the
+   * worker has the new one, then closes when its runs are back. Past `maxSlotBytes` requests stay on
+   * messages: copying them in and out of shared memory costs more than transferring them.
+   */
+  private grow(needBytes: number): void {
+    const current = this.channel;
+    if (!current || this.growing || needBytes <= current.slotBytes || needBytes > maxSlotBytes) return;
+    this.growing = true;
+    const bigger = new RunChannel(current.generation + 1, Math.min(maxSlotBytes, 2 ** Math.ceil(Math.log2(needBytes))));
+    this.call((api) => api.attachRunChannel(bigger.buffer, bigger.generation, this.channelHoldMs), { what: 'growing the run channel', timeoutMs: 10_000 })
+      .then((attached) => {
+        if (!attached || this.channel !== current) return;
+        this.channel = bigger;
+        current.close();
+        this.retired = this.retired.filter((c) => !c.idle).concat(current);
+      })
+      .catch(() => {}) // the worker died: its calls all fail anyway
+      .finally(() => (this.growing = false));
+  }
+
+  private answerSlot(reply: Parameters<RunChannel['answer']>[0]): void {
+    const channel = this.channel?.generation === reply.generation ? this.channel : this.retired.find((c) => c.generation === reply.generation);
+    channel?.answer(reply);
+    if ('needBytes' in reply) this.grow(reply.needBytes);
+  }
+
+  /**
    * Runs a session on one plain message (no Comlink). An abort settles the caller at once;
    * its slot stays queued until the worker's reply, which is then dropped, so later
    * replies still meet their own requests.
    */
-  run(sessionId: number, feeds: Feeds, transfer: Transferable[], signal?: AbortSignal): Promise<RunResult> {
+  private runByMessage(sessionId: number, feeds: Feeds, transfer: Transferable[], signal?: AbortSignal): Promise<RunResult> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.reject(toAbortError(signal.reason));
     return new Promise<RunResult>((resolve, reject) => {
@@ -168,6 +243,7 @@ export class WorkerHost {
     this.dead = error;
     for (const fail of [...this.pending]) fail(error);
     for (const slot of this.runs.splice(0)) this.settleRun(slot, error);
+    for (const channel of [this.channel, ...this.retired]) channel?.fail(error);
     this.watched(); // nothing to watch any more
   }
 
@@ -190,6 +266,9 @@ export class WorkerHost {
     );
   }
 }
+
+/** The biggest run channel slot: 1 MiB (see WorkerHost.grow). */
+const maxSlotBytes = 1 << 20;
 
 interface RunSlot {
   resolve(result: RunResult): void;

@@ -21,6 +21,13 @@ interface Entry {
   fromOrt: Map<string, string>;
   /** WebGL with free dims: a session per set of dim values fed. */
   shapes?: ShapeSessions;
+  /** The model's input and output names, in the order the page's SessionHandle lists them. */
+  names: SessionNames;
+}
+
+export interface SessionNames {
+  inputs: string[];
+  outputs: string[];
 }
 
 const sessions = new Map<number, Entry>();
@@ -87,7 +94,8 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
     shapes = new ShapeSessions(symbolic, inputs, request.freeDimensionOverrides ?? {}, build);
     shapes.add(fixedDims, session);
   }
-  sessions.set(id, { session, ort, toOrt, fromOrt: new Map([...toOrt].map(([a, b]) => [b, a])), shapes });
+  const names = { inputs: inputs.map((v) => v.name), outputs: outputs.map((v) => v.name) };
+  sessions.set(id, { session, ort, toOrt, fromOrt: new Map([...toOrt].map(([a, b]) => [b, a])), shapes, names });
   return {
     id,
     backend: request.backend,
@@ -127,6 +135,11 @@ export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResu
     tensor.dispose();
   }
   return { outputs, computeMs };
+}
+
+/** The input and output names of session `id`, or undefined once released. */
+export function sessionNames(id: number): SessionNames | undefined {
+  return sessions.get(id)?.names;
 }
 
 /** Ends ORT's profiling of a session created with `enableProfiling`, and returns its trace events. */

@@ -10,6 +10,8 @@ import { epochNow } from '../probe/clock.js';
 import { isRunRequest, registerErrorTransfer, transferablesOf, workerReadyMessage, type RunReply, type WorkerApi } from '../protocol/index.js';
 import { trackWasmMemory, workerMemory } from './memory.js';
 import { shareWasmModules } from './wasm-share.js';
+import { attachRunChannel } from './run-channel-serve.js';
+import { enqueueRun } from './run-queue.js';
 import { createSession, endProfiling, releaseSession, runSession } from './sessions.js';
 import { interceptStdout } from './stdout.js';
 
@@ -17,8 +19,6 @@ registerErrorTransfer();
 interceptStdout(); // before ORT binds console.log: its profiles come out on stdout
 trackWasmMemory();
 shareWasmModules();
-
-let runs: Promise<unknown> = Promise.resolve();
 
 const api: WorkerApi = {
   holdLifeLock(name) {
@@ -36,19 +36,19 @@ const api: WorkerApi = {
   endProfiling,
   release: releaseSession,
   memory: async () => workerMemory(),
+  attachRunChannel: async (buffer, generation, holdMs) => attachRunChannel(buffer, generation, holdMs),
 };
 
 /**
- * Runs (see RunRequest): one at a time, in arrival order — the page pipelines jobs into a busy
- * worker, an ORT session must not be entered again while a run of it awaits, and the page
- * matches replies to requests in order. Registered before Comlink's listener, which never sees them.
+ * Runs by message (see RunRequest), queued with the shared channel's (see run-queue.ts); the page
+ * matches their replies to requests in order. Registered before Comlink's listener, which never sees them.
  */
 self.addEventListener('message', (event: MessageEvent) => {
   if (!isRunRequest(event.data)) return;
   event.stopImmediatePropagation();
   const receivedAt = epochNow();
   const { pageinferRun: sessionId, feeds } = event.data;
-  runs = runs.then(async () => {
+  void enqueueRun(async () => {
     let reply: RunReply;
     let transfer: ArrayBuffer[] = [];
     try {
