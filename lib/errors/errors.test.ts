@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import * as errors from './index.js';
 import { InputShapeError, PageInferError, WorkerCrashedError, reviveError, serializeError, toAbortError, AbortError } from './index.js';
 
 describe('errors', () => {
+  it('every error class the module exports crosses the worker boundary as itself, with a code of its own', () => {
+    const exported = Object.values(errors).filter((v): v is typeof PageInferError => typeof v === 'function' && v.prototype instanceof PageInferError);
+    expect(exported.length).toBeGreaterThan(20);
+    for (const Cls of exported) {
+      const revived = reviveError(serializeError(new Cls('m', { k: 1 })));
+      expect(revived, Cls.name).toBeInstanceOf(Cls);
+      expect(revived.code).toBe(Cls.code);
+    }
+    expect(new Set(exported.map((c) => c.code)).size).toBe(exported.length);
+  });
+
   it('each class has its own stable code and name', () => {
     const e = new InputShapeError('bad', { input: 'x' });
     expect(e).toBeInstanceOf(PageInferError);
