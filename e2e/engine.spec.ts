@@ -259,28 +259,38 @@ test.describe('errors and lifecycle', () => {
     expect(r.after).toEqual([1, 16]);
   });
 
-  test('a worker killed from outside is noticed (no hang): its pending run fails typed, and the model goes on on a respawned worker', async ({ page }) => {
-    const r = await page.evaluate(async ([url]) => {
-      const { harness } = window;
-      const engine = harness.trackedEngine();
-      const model = await engine.load(url);
-      const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 256), dims: [256, 64] } });
-      await model.run(x());
-      const spawnedBefore = harness.spawned.length;
-      const pending = model.run(x()).then(() => null, harness.caught);
-      harness.spawned.at(-1)!.terminate(); // no error event: only the worker's life lock tells
-      const settled = await pending;
-      const noticed = await harness.until(() => model.stats().pool.respawns === 1 && model.stats().pool.workers === 1, 10_000);
-      const result = { pending: settled, noticed, later: (await model.run(x())).y.dims, respawned: harness.spawned.length - spawnedBefore };
-      await engine.dispose();
-      return result;
-    }, [fixtureUrl('mlp_f32')] as const);
-    // The pending run either finished before the kill landed or failed typed (its inputs had moved to the dead worker).
-    if (r.pending) expect(r.pending).toMatchObject({ name: 'WorkerCrashedError', code: 'WORKER_CRASHED', isOwnClass: true, details: { inputsMoved: true } });
-    expect(r.noticed).toBe(true);
-    expect(r.respawned).toBe(1);
-    expect(r.later).toEqual([256, 16]);
-  });
+  for (const runChannel of ['shared', 'message'] as const) {
+    test(`a worker killed from outside is noticed (no hang): its pending run fails typed or is retried, and the model goes on on a respawned worker (runs by ${runChannel})`, async ({ page }) => {
+      const r = await page.evaluate(
+        async ([url, runChannel]) => {
+          const { harness } = window;
+          const engine = harness.trackedEngine({ runChannel: runChannel === 'shared' ? undefined : false });
+          const model = await engine.load(url);
+          const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64 * 64), dims: [64, 64] } });
+          await model.run(x());
+          const spawnedBefore = harness.spawned.length;
+          const pending = model.run(x()).then((out) => out.y.dims, harness.caught);
+          harness.spawned.at(-1)!.terminate(); // no error event: only the worker's life lock tells
+          const settled = await pending;
+          const noticed = await harness.until(() => model.stats().pool.respawns === 1 && model.stats().pool.workers === 1, 10_000);
+          const result = { channel: model.info.schedule.runChannel, pending: settled, noticed, later: (await model.run(x())).y.dims, respawned: harness.spawned.length - spawnedBefore };
+          await engine.dispose();
+          return result;
+        },
+        [fixtureUrl('mlp_f32'), runChannel] as const,
+      );
+      expect(r.channel).toBe(runChannel);
+      if (runChannel === 'message' && !Array.isArray(r.pending)) {
+        // It failed typed (unless it finished before the kill landed): its inputs had moved to the dead worker.
+        expect(r.pending).toMatchObject({ name: 'WorkerCrashedError', code: 'WORKER_CRASHED', isOwnClass: true, details: { inputsMoved: true } });
+      } else {
+        expect(r.pending).toEqual([64, 16]); // the shared channel copied the inputs: the request is retried on the new worker
+      }
+      expect(r.noticed).toBe(true);
+      expect(r.respawned).toBe(1);
+      expect(r.later).toEqual([64, 16]);
+    });
+  }
 
   test('by message, inputs are transferred by default and kept with transfer: false; through the shared run channel they are copied; outputs arrive whole', async ({ page }) => {
     const r = await page.evaluate(async ([url]) => {

@@ -107,9 +107,14 @@ const harness = {
   },
   /** Hold back each new worker's life-lock request this long, so its session is ready before the page watches it. */
   delayLifeLockMs: 0,
-  /** An engine whose workers crash on demand: see crashNextRuns. */
+  /**
+   * An engine whose workers crash on demand: see crashNextRuns. The crash is injected on the run's
+   * message, so runs go by message here (runChannel: false); a crash with a run in the shared run channel
+   * is engine.spec's "a worker killed from outside".
+   */
   crashingEngine(options: EngineOptions = {}) {
     return pageinfer.createEngine({
+      runChannel: false,
       ...options,
       createWorker: () => {
         const w = new Worker(new URL('../../lib/worker/worker.ts', import.meta.url), { type: 'module' });

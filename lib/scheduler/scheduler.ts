@@ -269,7 +269,7 @@ export class Scheduler {
       (error: unknown) => {
         if (error instanceof WorkerCrashedError) {
           this.pool.replace(replica, 'crashed');
-          for (const r of group) this.retryOrFail(r, error, single && transfer);
+          for (const r of group) this.retryOrFail(r, error, single && transfer && moved(feeds)); // the shared run channel copies, never moves
         } else {
           for (const r of group) if (!r.settled) (this.stats.recordError(), r.reject(error));
           this.pool.afterJob(replica);
@@ -298,3 +298,7 @@ export class Scheduler {
   }
 }
 
+/** Some input's buffer went to the worker (transferred: it reads 0 bytes now). */
+function moved(feeds: Feeds): boolean {
+  return Object.values(feeds).some((t) => ArrayBuffer.isView(t.data) && t.data.byteLength === 0 && t.dims.every((d) => d > 0));
+}
