@@ -14,8 +14,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { browserNames, describeBrowsers, findBrowsers, type BrowserName } from '../../scripts/browsers/find.js';
-import { chartJsSource, writeReports } from '../../scripts/bench/report.js';
-import type { BenchResults, BrowserRun, CacheCell } from '../../scripts/bench/results.js';
+import { chartJsSource, writeReports } from './report/report.js';
+import type { BenchResults, BrowserRun, CacheCell } from './report/results.js';
 import { ModelServer } from '../servers/model-server.js';
 import { launch, startXvfb, type BenchBrowser } from './drivers.js';
 import { modelKeys, parseArgs, suiteNames, type Plan } from './plan.js';

@@ -2,7 +2,7 @@
  * Turns a results file into a self-contained HTML report (Chart.js inlined, no network
  * needed to open it) and a Markdown summary (BENCHMARKS.md).
  *
- *   npx tsx scripts/bench/report.ts bench-results/latest-full.json [--markdown BENCHMARKS.md]
+ *   npx tsx e2e/bench/report/report.ts bench-results/latest-full.json [--markdown BENCHMARKS.md]
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,7 +23,7 @@ import {
 } from './summary.js';
 import { tuneRows, tuneScore } from './tune-summary.js';
 
-const root = resolve(import.meta.dirname, '../..');
+const root = resolve(import.meta.dirname, '../../..');
 
 // ---- formatting -------------------------------------------------------------
 
@@ -428,7 +428,7 @@ details { margin: 8px 0; }
 <p class="meta">${esc(r.preset)} run <code>${esc(r.id)}</code> · ${esc(r.startedAt)} · ${num(r.durationS, 0)} s · <code>${esc(r.command)}</code><br>
 ${esc(`${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB, ${m.platform} ${m.release}, Node ${m.node}`)} · load average at start ${m.loadavgStart.map((x) => x.toFixed(1)).join('/')}, at end ${m.loadavgEnd.map((x) => x.toFixed(1)).join('/')} (other work on the machine shows here)<br>
 ${esc(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(' · '))}</p>
-${chartjs ? '' : '<p class="warn">Chart.js was not found (node_modules/chart.js): this report has tables only. Install the chart.js dev dependency and rebuild it with <code>npx tsx scripts/bench/report.ts FILE</code>.</p>'}
+${chartjs ? '' : '<p class="warn">Chart.js was not found (node_modules/chart.js): this report has tables only. Install the chart.js dev dependency and rebuild it with <code>npx tsx e2e/bench/report/report.ts FILE</code>.</p>'}
 ${r.browsers.some((b) => b.skipped) || probs.length ? `<div class="warn"><strong>What did not work</strong><ul>${probs.map((p) => `<li>${esc(p.replace(/\*\*/g, ''))}</li>`).join('')}</ul></div>` : ''}
 ${section('Headlines', htmlTable(t.headline) + '<p>Ratios: pageinfer / peer of p50 latency, median over interleaved rounds, geometric mean over cells. < 1× means pageinfer is faster. int8 speed-up: f32 p50 / int8 p50 (> 1× = int8 faster).</p>')}
 ${section('Where pageinfer is behind a peer (> 1.1×)', `<p>${esc(t.behindSummary)}</p>` + htmlTable(t.behind))}
