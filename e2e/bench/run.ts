@@ -17,7 +17,7 @@ import { browserNames, describeBrowsers, findBrowsers, type BrowserName } from '
 import { chartJsSource, writeReports } from './report/report.js';
 import type { BenchResults, BrowserRun, CacheCell } from './report/results.js';
 import { ModelServer } from '../servers/model-server.js';
-import { launch, startXvfb, type BenchBrowser } from './drivers.js';
+import { launch, startXvfb, type BenchBrowser } from '../drivers.js';
 import { modelKeys, parseArgs, suiteNames, type Plan } from './plan.js';
 import { prepare, type PrepareNeeds } from './prepare.js';
 import { waitForQuiet } from './quiet.js';

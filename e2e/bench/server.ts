@@ -17,7 +17,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { build, createServer, type Plugin, type ViteDevServer } from 'vite';
-import { freePort } from './drivers.js';
+import { freePort } from '../drivers.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const benchPagePath = '/e2e/bench/pages/bench.html';
