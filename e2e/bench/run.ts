@@ -21,7 +21,8 @@ import { launch, startXvfb, type BenchBrowser } from '../drivers.js';
 import { modelKeys, parseArgs, suiteNames, type Plan } from './plan.js';
 import { prepare, type PrepareNeeds } from './prepare.js';
 import { waitForQuiet } from './quiet.js';
-import { benchPagePath, findTfjs, repoRoot, startServer } from './server.js';
+import { repoRoot } from './paths.js';
+import { benchPagePath, findTfjs, startServer } from './server.js';
 import type {
   Backend,
   BackendsResult,
