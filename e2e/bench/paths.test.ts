@@ -1,7 +1,7 @@
-/** Where the benchmark reads and writes (paths.ts): model URLs the server serves. No I/O. */
+/** Where the benchmark reads and writes (paths.ts): model URLs the server serves, the results folder. No I/O. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileOfUrl, urlOfRepoFile } from './paths.js';
+import { fileOfUrl, outArg, outDirOf, shownDir, urlOfRepoFile } from './paths.js';
 import { modelFiles, variantKeys } from './prepare.js';
 
 const root = '/repo';
@@ -34,5 +34,25 @@ describe('model URLs', () => {
     expect(fileOfUrl('/assets/bench-abc.js', { root, site })).toBe(`${site}/assets/bench-abc.js`);
     expect(fileOfUrl('/models/../package.json', { root, site })).toBe(`${site}/package.json`);
     expect(fileOfUrl('/../../etc/passwd', { root, site })).toBe(`${site}/etc/passwd`);
+  });
+});
+
+describe('results folder', () => {
+  it('is bench-results without --out, else --out relative to the repo root', () => {
+    expect(outDirOf(undefined, root)).toBe('/repo/bench-results');
+    expect(outDirOf('out/x', root)).toBe('/repo/out/x');
+    expect(outDirOf('/tmp/bench-out', root)).toBe('/tmp/bench-out');
+  });
+
+  it('is shown relative to the repo root when inside it', () => {
+    expect(shownDir('/repo/bench-results', root)).toBe('bench-results');
+    expect(shownDir('/tmp/bench-out', root)).toBe('/tmp/bench-out');
+    expect(shownDir('/repo/../repo2/x', root)).toBe('/repo2/x');
+  });
+
+  it('reads --out from cache.bench.ts command line', () => {
+    expect(outArg([])).toBeUndefined();
+    expect(outArg(['--out', '/tmp/x'])).toBe('/tmp/x');
+    expect(() => outArg(['--out'])).toThrow(/needs a folder/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Where the benchmark reads and writes, in one place: the repo folders the bench page may fetch
  * (prepare.ts writes their URLs into the manifest, server.ts serves them, so the two cannot
- * disagree). Pure path arithmetic, no I/O: unit-tested.
+ * disagree), and the results folder (`--out DIR`). Pure path arithmetic, no I/O: unit-tested.
  */
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 
@@ -39,4 +39,24 @@ export function urlOfRepoFile(file: string, root = repoRoot): string {
 export function fileOfUrl(urlPath: string, dirs: { root: string; site: string }): string {
   const clean = posix.normalize(`/${urlPath}`).slice(1);
   return join(isUnder(clean) ? dirs.root : dirs.site, ...clean.split('/'));
+}
+
+/** The results folder for `--out DIR`: relative to the repo root (as `npm run bench` runs there), `bench-results` without it. */
+export function outDirOf(out: string | undefined, root = repoRoot): string {
+  return resolve(root, out ?? defaultOutDir);
+}
+
+/** A results folder as a reader of BENCHMARKS.md finds it: relative to the repo root when inside it, else absolute. */
+export function shownDir(dir: string, root = repoRoot): string {
+  const rel = relative(root, resolve(root, dir));
+  return rel && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel) ? rel.split(sep).join('/') : resolve(root, dir);
+}
+
+/** `--out DIR` from a command line (cache.bench.ts's only option; run.ts parses its own in plan.ts). */
+export function outArg(argv: readonly string[]): string | undefined {
+  const i = argv.indexOf('--out');
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error('--out needs a folder');
+  return v;
 }

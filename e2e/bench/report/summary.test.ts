@@ -210,5 +210,6 @@ describe('bench summary', () => {
     const text = readFileSync(md, 'utf8');
     expect(text).toMatch(/## Headlines/);
     expect(text).toMatch(/\| chromium \| 2\.00× \|/);
+    expect(text).toContain(`\`${dir}/report.html\``); // the folder it wrote to, not always bench-results
   });
 });
