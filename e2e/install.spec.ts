@@ -10,7 +10,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { findChromium, findFirefox, findWebKit, type BrowserName, type FoundBrowser } from '../scripts/browsers/find.js';
-import { launch, type BenchBrowser } from './bench/drivers.js';
+import { launch, type BenchBrowser } from './drivers.js';
 import { cells, cleanUp, prepare, type Prepared } from './install/matrix.js';
 import { startProxy } from './install/proxy.js';
 

@@ -11,7 +11,8 @@
  * The split of each time (bytes in hand / session creation / the rest of
  * load / first run) shows what the cache can and cannot speed up.
  *
- * Writes bench-results/cache.json. Env: BENCH_COLD (runs, default 2),
+ * Writes cache.json into bench-results, or into DIR with `--out DIR` (the runner passes its own
+ * results folder, so the cachebench suite's figures land beside the run's). Env: BENCH_COLD (runs, default 2),
  * BENCH_WARM (default 3), BENCH_READS (default 5), BENCH_MBIT (default 50).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,8 +25,9 @@ import { encodeModel, makeTensor } from '../../lib/onnx/index.js';
 import { makeModel, makeNode, makeValueInfo } from '../../lib/onnx/build.js';
 import { chromiumArgs, chromiumPath } from '../browsers.js';
 import { ModelServer } from '../servers/model-server.js';
+import { outArg, outDirOf, repoRoot as root } from './paths.js';
 
-const root = resolve(import.meta.dirname, '../..');
+const outDir = outDirOf(outArg(process.argv.slice(2)));
 const COLD = Number(process.env.BENCH_COLD ?? 2);
 const WARM = Number(process.env.BENCH_WARM ?? 3);
 const READS = Number(process.env.BENCH_READS ?? 5);
@@ -212,8 +214,8 @@ async function main() {
     await server.close();
     await vite.close();
   }
-  mkdirSync(resolve(root, 'bench-results'), { recursive: true });
-  const out = resolve(root, 'bench-results/cache.json');
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'cache.json');
   writeFileSync(out, `${JSON.stringify(results, null, 1)}\n`);
   console.log(`→ ${out}`);
 }

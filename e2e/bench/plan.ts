@@ -59,7 +59,8 @@ export const usage = `Usage: npm run bench -- [options]      (tsx e2e/bench/run.
   --threads N             wasm threads of every peer (default 1; 2 on 8+ cores)
   --firefox-headless      run Firefox headless (default: headed on a private Xvfb when Xvfb exists, for WebGL)
   --serve build|dev       build: vite build + static server, as a site ships (default); dev: Vite dev server
-  --out DIR               results folder (default: bench-results)
+  --out DIR               results folder, relative to the repo root (default: bench-results): <id>.json,
+                          report.html, cache.json; the built page and prepared data stay in bench-results
   --report-only FILE      only rebuild report.html and BENCHMARKS.md from a results JSON`;
 
 export function parseArgs(argv: string[]): { plan: Plan; reportOnly?: string; explicitBrowsers: boolean } {

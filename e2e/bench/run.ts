@@ -4,8 +4,9 @@
  *
  *   npx tsx e2e/bench/run.ts [--quick] [--browsers chromium,firefox,webkit] [--models mlp,mnist,ppocr] [--suites ...]
  *
- * Writes bench-results/<id>.json (everything, raw samples included), bench-results/report.html
- * (self-contained, charts by Chart.js) and, for a full run, BENCHMARKS.md at the repo root.
+ * Writes <id>.json (everything, raw samples included), report.html (self-contained, charts by
+ * Chart.js) and, when the cachebench suite runs, cache.json into the results folder (bench-results,
+ * or --out DIR), and, for a full run, BENCHMARKS.md at the repo root.
  * Exits 1 when a browser could not be driven, a task failed, or a wasm result was wrong;
  * never because of a timing (the --quick preset is CI's smoke test).
  */
@@ -14,14 +15,15 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { browserNames, describeBrowsers, findBrowsers, type BrowserName } from '../../scripts/browsers/find.js';
-import { chartJsSource, writeReports } from '../../scripts/bench/report.js';
-import type { BenchResults, BrowserRun, CacheCell } from '../../scripts/bench/results.js';
+import { chartJsSource, writeReports } from './report/report.js';
+import type { BenchResults, BrowserRun, CacheCell } from './report/results.js';
 import { ModelServer } from '../servers/model-server.js';
-import { launch, startXvfb, type BenchBrowser } from './drivers.js';
+import { launch, startXvfb, type BenchBrowser } from '../drivers.js';
 import { modelKeys, parseArgs, suiteNames, type Plan } from './plan.js';
 import { prepare, type PrepareNeeds } from './prepare.js';
 import { waitForQuiet } from './quiet.js';
-import { benchPagePath, findTfjs, repoRoot, startServer } from './server.js';
+import { outDirOf, repoRoot } from './paths.js';
+import { benchPagePath, findTfjs, startServer } from './server.js';
 import type {
   Backend,
   BackendsResult,
@@ -226,7 +228,7 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
 
 async function main(): Promise<void> {
   const { plan, reportOnly, explicitBrowsers } = parseArgs(process.argv.slice(2));
-  const outDir = resolve(repoRoot, plan.outDir);
+  const outDir = outDirOf(plan.outDir);
   if (reportOnly) {
     const results = JSON.parse(readFileSync(resolve(reportOnly), 'utf8')) as BenchResults;
     const written = writeReports(results, { outDir, markdown: results.preset === 'full' ? join(repoRoot, 'BENCHMARKS.md') : undefined });
@@ -309,7 +311,7 @@ async function main(): Promise<void> {
     await modelServer?.close();
     await server.close();
   }
-  if (plan.suites.includes('cachebench')) results.cacheBench = await runCacheBench();
+  if (plan.suites.includes('cachebench')) results.cacheBench = await runCacheBench(outDir);
   results.finishedAt = new Date().toISOString();
   results.durationS = (Date.now() - t0) / 1000;
   results.machine.loadavgEnd = loadavg();
@@ -334,15 +336,15 @@ async function main(): Promise<void> {
   if (wasmWrong > 0 || failures.length > 0) process.exitCode = 1;
 }
 
-/** Runs the cache's own benchmark (e2e/bench/cache.bench.ts, Chromium) as it is, and keeps what it wrote. */
-async function runCacheBench(): Promise<BenchResults['cacheBench']> {
+/** Runs the cache's own benchmark (e2e/bench/cache.bench.ts, Chromium) as it is, into this run's results folder, and keeps what it wrote. */
+async function runCacheBench(outDir: string): Promise<BenchResults['cacheBench']> {
   const script = join(repoRoot, 'e2e/bench/cache.bench.ts');
   if (!existsSync(script)) return { error: 'e2e/bench/cache.bench.ts does not exist' };
-  const out = join(repoRoot, 'bench-results/cache.json');
+  const out = join(outDir, 'cache.json');
   const before = existsSync(out) ? statSync(out).mtimeMs : 0;
   log('cache.bench.ts (Chromium: 10/50 MB cold vs warm, cache read vs raw idb-keyval)');
   const code = await new Promise<number | null>((resolvePromise) => {
-    const child = spawn('npx', ['tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['tsx', script, '--out', outDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGTERM'), 6 * 60_000);
     const relay = (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(`  cache.bench: ${l}`));
     child.stdout.on('data', relay);

@@ -9,17 +9,18 @@
  * - `dev`: the repo's Vite dev server (vite.config.ts), HMR off (PAGEINFER_TEST). Faster to
  *   start; loads include Vite's module-by-module serving.
  *
- * Model files and data (bench-results/data, e2e/fixtures/generated, models) are served from the
- * repo either way, with `no-store`, so every peer fetches them from the loopback network.
+ * Model files and data (paths.ts's servedFromRepo: bench-results/data, fixtures, models and the
+ * sources prepare.ts falls back to) are served from the repo either way, with `no-store`, so every
+ * peer fetches them from the loopback network.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { build, createServer, type Plugin, type ViteDevServer } from 'vite';
-import { freePort } from './drivers.js';
+import { freePort } from '../drivers.js';
+import { fileOfUrl, repoRoot, siteDir } from './paths.js';
 
-export const repoRoot = resolve(import.meta.dirname, '../..');
 export const benchPagePath = '/e2e/bench/pages/bench.html';
 
 export interface BenchServer {
@@ -106,23 +107,20 @@ async function startDev(): Promise<BenchServer> {
 }
 
 async function startBuilt(): Promise<BenchServer> {
-  const site = join(repoRoot, 'bench-results/site');
   await build({
     configFile: false,
     root: repoRoot,
     logLevel: 'warn',
     plugins: [tfjsPlugin(true)],
     worker: { format: 'es', rolldownOptions: { checks: { bundlerTimings: false } } },
-    build: { outDir: site, emptyOutDir: true, target: 'es2022', reportCompressedSize: false, chunkSizeWarningLimit: 100_000, rolldownOptions: { input: { bench: join(repoRoot, benchPagePath) }, checks: { bundlerTimings: false } } },
+    build: { outDir: siteDir, emptyOutDir: true, target: 'es2022', reportCompressedSize: false, chunkSizeWarningLimit: 100_000, rolldownOptions: { input: { bench: join(repoRoot, benchPagePath) }, checks: { bundlerTimings: false } } },
   });
-  const fromRepo = ['/bench-results/data/', '/e2e/fixtures/generated/', '/models/'];
   const port = await freePort();
   const server = createHttpServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const base = fromRepo.some((p) => path.startsWith(p)) ? repoRoot : site;
-    const file = normalize(join(base, path));
+    const file = fileOfUrl(path, { root: repoRoot, site: siteDir });
     for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
-    if (!file.startsWith(base) || !existsSync(file) || !statSync(file).isFile()) {
+    if (!existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end();
       return;
     }

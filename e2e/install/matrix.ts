@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserName } from '../../scripts/browsers/find.js';
-import { freePort } from '../bench/drivers.js';
+import { freePort } from '../drivers.js';
 import { serveStatic } from './static-server.js';
 
 const exec = promisify(execCb);

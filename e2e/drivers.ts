@@ -1,15 +1,16 @@
 /**
- * One small interface over the three ways the benchmark drives a browser:
- * Playwright (Chromium, Firefox through the moz-firefox BiDi channel, Playwright's
- * own WebKit where installed) and plain W3C WebDriver for WebKitGTK's MiniBrowser,
- * which Playwright cannot launch. A bench page exposes `window.bench[method](arg)`;
- * `call` runs one of those and returns its JSON result.
+ * One small interface over the three ways the benchmark (e2e/bench) and the install matrix
+ * (install.spec.ts) drive a browser: Playwright (Chromium, Firefox through the moz-firefox
+ * BiDi channel, Playwright's own WebKit where installed) and plain W3C WebDriver for
+ * WebKitGTK's MiniBrowser, which Playwright cannot launch. It lives beside e2e/browsers.ts,
+ * not in e2e/bench, so the install matrix does not reach into the benchmark. A bench page
+ * exposes `window.bench[method](arg)`; `call` runs one of those and returns its JSON result.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { chromium, firefox, webkit, type Browser, type Page } from '@playwright/test';
-import { chromiumArgs } from '../browsers.js';
-import type { BrowserName, FoundBrowser } from '../../scripts/browsers/find.js';
+import { chromiumArgs } from './browsers.js';
+import type { BrowserName, FoundBrowser } from '../scripts/browsers/find.js';
 
 export interface BenchBrowser {
   readonly name: BrowserName;

@@ -1,5 +1,5 @@
 /** The shape of bench-results/<id>.json, written by e2e/bench/run.ts and read by the report. */
-import type { BrowserName } from '../browsers/find.js';
+import type { BrowserName } from '../../../scripts/browsers/find.js';
 import type {
   BackendsResult,
   CacheResult,
@@ -12,7 +12,7 @@ import type {
   PrecisionRatio,
   SustainedResult,
   TuneResult,
-} from '../../e2e/bench/types.js';
+} from '../types.js';
 
 export interface BrowserRun {
   name: BrowserName;
