@@ -125,7 +125,9 @@ export function parseArgs(argv: string[]): { plan: Plan; reportOnly?: string; ex
  * peer's timing. `--threads 2` measures the multi-threaded case.
  */
 const defaultThreads = () => (cpus().length >= 8 ? 2 : 1);
-const peerList: PeerName[] = ['pageinfer', 'ort-main', 'ort-proxy'];
+const peerList: PeerName[] = ['pageinfer', 'pageinfer-message', 'pageinfer-hold', 'ort-main', 'ort-proxy'];
+/** CI's smoke run: pageinfer on its default path against raw ORT (the run-path variants are the full run's). */
+const quickPeers: PeerName[] = ['pageinfer', 'ort-main', 'ort-proxy'];
 
 function fullPlan(): Plan {
   return {
@@ -226,7 +228,7 @@ function quickPlan(): Plan {
     models: ['mlp', 'mnist'],
     variants: { mlp: ['f32', 'qlinear'], mnist: ['f32', 'int8'], ppocr: ['f32', 'int8'] },
     batches: { mlp: [1, 8], mnist: [1, 8], ppocr: [1] },
-    peers: { list: peerList, rounds: { mlp: 2, mnist: 2, ppocr: 2 }, minIters: 1, maxIters: 5, budgetMs: { mlp: 400, mnist: 400, ppocr: 1000 } },
+    peers: { list: quickPeers, rounds: { mlp: 2, mnist: 2, ppocr: 2 }, minIters: 1, maxIters: 5, budgetMs: { mlp: 400, mnist: 400, ppocr: 1000 } },
     concurrency: { ...p.concurrency, cells: [{ model: 'mlp', variant: 'qlinear' }], rounds: 3, budgetMs: 2000, warmupMs: 300, cycles: 2 },
     sustained: { cells: [{ model: 'mnist', variant: 'int8', batch: 8 }], slotMs: 500, rounds: 1 },
     backends: { cells: { webgl: [{ model: 'mnist', variant: 'f32', batch: 1 }, { model: 'mnist', variant: 'int8', batch: 1 }] }, iters: 2, budgetMs: 1000 },

@@ -6,7 +6,13 @@
 
 export type ModelKey = 'mlp' | 'mnist' | 'ppocr';
 /** tfjs-*: TF.js running the MNIST CNN's float weights (only that model and precision); see pages/tfjs-peer.ts. */
-export type PeerName = 'pageinfer' | 'ort-main' | 'ort-proxy' | 'tfjs-wasm' | 'tfjs-webgl';
+/**
+ * pageinfer runs with its defaults (the shared run channel where the page is cross-origin isolated);
+ * pageinfer-message with every run by postMessage (runChannel: false); pageinfer-hold with its worker
+ * blocking 1 ms for the next request after a run (runChannel: { holdMs: 1 }).
+ */
+export type PeerName = 'pageinfer' | 'pageinfer-message' | 'pageinfer-hold' | 'ort-main' | 'ort-proxy' | 'tfjs-wasm' | 'tfjs-webgl';
+export const pageinferPeers = ['pageinfer', 'pageinfer-message', 'pageinfer-hold'] as const;
 export type Backend = 'wasm' | 'webgpu' | 'webgl';
 
 /** A float32 little-endian binary served by Vite, and its dims. */
@@ -134,10 +140,20 @@ export interface PeerBatchResult {
   /** Rows per second at this batch (batch / p50). */
   throughput: Partial<Record<PeerName, number>>;
   check: Partial<Record<PeerName, Check>>;
-  /** pageinfer / peer p50, per round, then the median of those. */
+  /** pageinfer (any of pageinferPeers) / peer p50, per round, then the median of those; keyed `pageinfer…/peer`. */
   ratios: Record<string, { perRound: number[]; median: number }>;
   /** pageinfer's own split (model.stats()) over the timed runs. */
-  pageinferStats?: { queueMs: number; transferInMs: number; computeMs: number; transferOutMs: number; totalMs: number };
+  pageinferStats?: PageinferSplit;
+  /** The same split for pageinfer-message and pageinfer-hold. */
+  pageinferStatsByPeer?: Partial<Record<PeerName, PageinferSplit>>;
+}
+
+export interface PageinferSplit {
+  queueMs: number;
+  transferInMs: number;
+  computeMs: number;
+  transferOutMs: number;
+  totalMs: number;
 }
 
 export interface PeersResult {

@@ -123,6 +123,7 @@ const harness = {
         w.postMessage = ((message: { type?: string; path?: string[]; pageinferRun?: number }, transfer: Transferable[] = []) => {
           if (harness.crashNextRuns > 0 && message?.pageinferRun !== undefined) {
             harness.crashNextRuns--;
+            structuredClone(message, { transfer }); // the inputs leave the page, as posting them would
             w.terminate(); // dies with the request in hand, as an out-of-memory kill would
             return;
           }

@@ -33,7 +33,19 @@ export class Pool {
     private readonly recycle: RecycleOptions,
     private readonly events: PoolEvents,
   ) {
-    this.replicas = [first];
+    this.replicas = [];
+    this.add(first);
+  }
+
+  /**
+   * A worker that dies idle is replaced too: nothing else would notice it before the next request
+   * waited for it for ever. (A replica the pool let go of is no longer in `replicas`: replace ignores it.)
+   */
+  private add(...replicas: Replica[]): void {
+    for (const r of replicas) {
+      this.replicas.push(r);
+      r.onDeath(() => this.replace(r, 'crashed'));
+    }
   }
 
   /** What each replica is built from: a profiling replica is built from the same. */
@@ -43,7 +55,7 @@ export class Pool {
 
   /** Takes in replicas built elsewhere (the tuner's winner) with the same config. */
   adopt(replicas: readonly Replica[]): void {
-    this.replicas.push(...replicas);
+    this.add(...replicas);
   }
 
   /** Adds replicas up to `size`, in parallel; a replica that fails to build only shrinks the pool. */
@@ -51,7 +63,7 @@ export class Pool {
     const missing = Math.max(0, size - this.replicas.length);
     const built = await Promise.allSettled(Array.from({ length: missing }, () => Replica.open(this.bytes, this.config, signal)));
     for (const r of built) {
-      if (r.status === 'fulfilled') this.replicas.push(r.value);
+      if (r.status === 'fulfilled') this.add(r.value);
       else this.events.onWarning(`a pool worker could not be built (${(r.reason as Error).message}); running with ${this.replicas.length}`);
     }
     if (signal?.aborted) throw signal.reason;
@@ -104,7 +116,7 @@ export class Pool {
     const job = this.rebuild(why).then(
       (fresh) => {
         if (this.disposed) return void fresh.dispose();
-        this.replicas.push(fresh);
+        this.add(fresh);
         this.events.onAvailable();
       },
       (error: Error) => {

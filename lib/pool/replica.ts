@@ -117,6 +117,11 @@ export class Replica {
     return this.host.alive;
   }
 
+  /** Calls `listener` once when the worker dies (also when it is disposed). */
+  onDeath(listener: () => void): void {
+    this.host.onDeath(listener);
+  }
+
   /** Runs go through a shared-memory channel (see RunChannelOptions). */
   get runsShared(): boolean {
     return this.host.hasRunChannel;

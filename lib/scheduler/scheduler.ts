@@ -117,6 +117,10 @@ export class Scheduler {
         reject: (error) => settle(() => reject(error)),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      // Nothing queued and a worker idle: it starts now, without a trip through the pump. A request that
+      // waits for company (coalesce) or for its stream's worker (pin) goes through the queue.
+      const idle = !this.pending.length && !request.coalesce && !request.pin ? this.pool.pick(1) : undefined;
+      if (idle) return this.dispatch([request], idle);
       this.pending.insert(request);
       this.schedulePump();
     });

@@ -26,6 +26,7 @@ export class WorkerHost {
   /** Runs sent and not yet answered, oldest first (replies come in request order; see RunRequest). */
   private readonly runs: RunSlot[] = [];
   private dead: PageInferError | null = null;
+  private deathListeners: Array<(error: PageInferError) => void> = [];
   /** The shared-memory run channel, where one is open; channels being retired (a bigger one replaced them). */
   private channel: RunChannel | null = null;
   private retired: RunChannel[] = [];
@@ -92,6 +93,12 @@ export class WorkerHost {
 
   get alive(): boolean {
     return this.dead === null;
+  }
+
+  /** Calls `listener` once when the worker dies, however it dies, busy or idle. */
+  onDeath(listener: (error: PageInferError) => void): void {
+    if (this.dead) listener(this.dead);
+    else this.deathListeners.push(listener);
   }
 
   /**
@@ -244,6 +251,7 @@ export class WorkerHost {
     for (const fail of [...this.pending]) fail(error);
     for (const slot of this.runs.splice(0)) this.settleRun(slot, error);
     for (const channel of [this.channel, ...this.retired]) channel?.fail(error);
+    for (const listener of this.deathListeners.splice(0)) listener(error);
     this.watched(); // nothing to watch any more
   }
 

@@ -41,8 +41,10 @@ import type {
   SustainedSlot,
   SustainedTask,
 } from '../types.js';
+import { pageinferPeers } from '../types.js';
 
 type Ort = typeof ortMain;
+const isPageinfer = (peer: PeerName): peer is (typeof pageinferPeers)[number] => (pageinferPeers as readonly string[]).includes(peer);
 
 // ---- peers -----------------------------------------------------------------
 
@@ -87,11 +89,12 @@ async function ortRunner(peer: 'ort-main' | 'ort-proxy', man: ModelManifest, url
   };
 }
 
-async function pageinferRunner(man: ModelManifest, url: string, threads: number, load: pageinfer.LoadOptions = {}): Promise<Runner & { engine: pageinfer.Engine }> {
-  const engine = pageinfer.createEngine({ wasm: { threads }, cache: false, sessionTimeoutMs });
+async function pageinferRunner(man: ModelManifest, url: string, threads: number, load: pageinfer.LoadOptions = {}, peer: (typeof pageinferPeers)[number] = 'pageinfer'): Promise<Runner & { engine: pageinfer.Engine }> {
+  const runChannel = peer === 'pageinfer-message' ? false : peer === 'pageinfer-hold' ? { holdMs: 1 } : undefined;
+  const engine = pageinfer.createEngine({ wasm: { threads }, cache: false, sessionTimeoutMs, runChannel });
   const model = await engine.load(url, { backend: 'wasm', fallback: false, ...load, schedule: { workers: 1, ...load.schedule } });
   return {
-    peer: 'pageinfer',
+    peer,
     engine,
     model,
     async run(x, dims) {
@@ -108,7 +111,7 @@ async function openPeer(peer: PeerName, man: ModelManifest, url: string, threads
     const r = await tfjsRunner(peer, await bytesOf(url), threads);
     return { peer, run: r.run, dispose: r.dispose, note: `TF.js ${tfjs?.version ?? '?'} on its ${r.backend} backend, ${threads} thread(s)` };
   }
-  return peer === 'pageinfer' ? pageinferRunner(man, url, threads) : ortRunner(peer, man, url, threads);
+  return isPageinfer(peer) ? pageinferRunner(man, url, threads, {}, peer) : ortRunner(peer, man, url, threads);
 }
 
 /** TF.js takes part only where it runs the same network: the MNIST CNN in float. */
@@ -221,15 +224,18 @@ async function peers(task: PeersTask): Promise<PeersOutput> {
           out.check[p] = c.result();
           if (c.wrong) res.errors.push(`${p} b${batch}: ${c.wrong} wrong results: ${c.firstError}`);
         }
-        const pi = slotOf(variant, 'pageinfer');
-        if (pi) {
+        for (const name of pageinferPeers) {
+          const pi = slotOf(variant, name);
+          if (!pi) continue;
           for (const s of mine) {
             if (s === pi) continue;
             const ratios = perRound.get(pi)!.map((m, r) => median(m) / median(perRound.get(s)![r]));
-            out.ratios[`pageinfer/${s.runner.peer}`] = { perRound: ratios, median: median(ratios) };
+            out.ratios[`${name}/${s.runner.peer}`] = { perRound: ratios, median: median(ratios) };
           }
           const st = pi.runner.model!.stats();
-          out.pageinferStats = { queueMs: st.queueMs.p50, transferInMs: st.transferInMs.p50, computeMs: st.computeMs.p50, transferOutMs: st.transferOutMs.p50, totalMs: st.totalMs.p50 };
+          const split = { queueMs: st.queueMs.p50, transferInMs: st.transferInMs.p50, computeMs: st.computeMs.p50, transferOutMs: st.transferOutMs.p50, totalMs: st.totalMs.p50 };
+          if (name === 'pageinfer') out.pageinferStats = split;
+          else (out.pageinferStatsByPeer ??= {})[name] = split;
         }
         res.batches.push(out);
         // int8 against f32, peer by peer, round by round.

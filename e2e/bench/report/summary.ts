@@ -34,8 +34,17 @@ export interface OverheadRow {
   /** pageinfer's own split (p50s): time in session.run, and the rest (transfer, queue, messaging). */
   compute: number;
   overheadMs: number;
+  /** The run path's variants (NaN where they did not run): every run by message, and a worker holding 1 ms after a run. */
+  vsProxyMessage: number;
+  vsProxyHold: number;
+  /** pageinfer (default path) / pageinfer by message; pageinfer holding / pageinfer. */
+  vsMessage: number;
+  holdVsDefault: number;
+  overheadMsMessage: number;
   wrong: number;
 }
+
+const extraOf = (s: { totalMs: number; computeMs: number } | undefined) => (s ? s.totalMs - s.computeMs : NaN);
 
 export function overheadRows(r: BenchResults): OverheadRow[] {
   const rows: OverheadRow[] = [];
@@ -56,6 +65,11 @@ export function overheadRows(r: BenchResults): OverheadRow[] {
         vsProxyMin: (b.summary.pageinfer?.min ?? NaN) / (b.summary['ort-proxy']?.min ?? NaN),
         compute: b.pageinferStats?.computeMs ?? NaN,
         overheadMs: b.pageinferStats ? b.pageinferStats.totalMs - b.pageinferStats.computeMs : NaN,
+        vsProxyMessage: b.ratios['pageinfer-message/ort-proxy']?.median ?? NaN,
+        vsProxyHold: b.ratios['pageinfer-hold/ort-proxy']?.median ?? NaN,
+        vsMessage: b.ratios['pageinfer/pageinfer-message']?.median ?? NaN,
+        holdVsDefault: b.ratios['pageinfer-hold/pageinfer']?.median ?? NaN,
+        overheadMsMessage: extraOf(b.pageinferStatsByPeer?.['pageinfer-message']),
         wrong,
       });
     }
@@ -399,6 +413,12 @@ export interface Headline {
   overheadBigVsProxy: number;
   /** Median extra milliseconds of a pageinfer call over its own compute, at batch 1. */
   overheadMsB1: number;
+  /** The same two figures with every run by message (runChannel: false); NaN where that variant did not run. */
+  overheadB1VsProxyMessage: number;
+  overheadMsB1Message: number;
+  /** Batch 1, geomean: pageinfer / pageinfer by message, and pageinfer holding 1 ms / pageinfer. */
+  sharedVsMessageB1: number;
+  holdVsDefaultB1: number;
   longTasksPageinfer: number | null;
   longTasksOrtMain: number | null;
   droppedPctPageinfer: number;
@@ -443,6 +463,10 @@ export function headlines(r: BenchResults): Headline[] {
         overheadB1VsProxy: geomean(b1.map((x) => x.vsProxy)),
         overheadBigVsProxy: geomean(big.map((x) => x.vsProxy)),
         overheadMsB1: median(b1.map((x) => x.overheadMs)),
+        overheadB1VsProxyMessage: geomean(b1.map((x) => x.vsProxyMessage)),
+        overheadMsB1Message: median(b1.map((x) => x.overheadMsMessage)),
+        sharedVsMessageB1: geomean(b1.map((x) => x.vsMessage)),
+        holdVsDefaultB1: geomean(b1.map((x) => x.holdVsDefault)),
         longTasksPageinfer: sumOf('pageinfer', (x) => x.longTasks),
         longTasksOrtMain: sumOf('ort-main', (x) => x.longTasks),
         droppedPctPageinfer: median(s.filter((x) => x.who === 'pageinfer').map((x) => x.droppedPct)),
@@ -465,8 +489,8 @@ export function behind(r: BenchResults, margin = 1.1): Array<{ browser: string; 
   for (const p of r.peers) {
     for (const b of p.batches) {
       for (const [key, v] of Object.entries(b.ratios)) {
-        if (!(v.median > margin)) continue;
-        const peer = key.split('/')[1];
+        const [who, peer] = key.split('/') as [string, string];
+        if (!(v.median > margin) || who !== 'pageinfer' || peer.startsWith('pageinfer')) continue;
         out.push({ browser: p.browser, model: p.model, variant: p.variant, batch: b.batch, peer, ratio: v.median, pageinfer: b.summary.pageinfer?.p50 ?? NaN, theirs: b.summary[peer as 'ort-main']?.p50 ?? NaN });
       }
     }
