@@ -6,7 +6,7 @@
 import type { Model } from '../lib/index.js';
 import { $, debounce, errorText, formatBytes, formatMs, h } from './dom.js';
 import { models, model as findModel, ppocrKeysUrl, type ModelEntry, type Precision } from './models.js';
-import { contentBox, crop, ctcGreedy, detBoxes, detInput, grow, lineBreaks, recInput, type Box, type Rgba } from './ocr-core.js';
+import { contentBox, crop, ctcGreedy, detBoxes, detInput, grow, lineBreaks, outline, recInput, type Box, type Rgba } from './ocr-core.js';
 import { state } from './state.js';
 
 const owner = 'Read text';
@@ -111,7 +111,10 @@ export function setupOcr(): { read(): Promise<string>; loadDefault(): Promise<vo
     ctx.putImageData(image, 0, 0);
     ctx.strokeStyle = '#d0344a';
     ctx.lineWidth = 2;
-    for (const b of boxes) ctx.strokeRect(b.x + 1, b.y + 1, b.w - 2, b.h - 2);
+    for (const b of boxes) {
+      const o = outline(b, canvas.width, canvas.height);
+      ctx.strokeRect(o.x + 1, o.y + 1, o.w - 2, o.h - 2);
+    }
   }
 
   function load(p: Pipeline): Promise<{ rec: Model; det: Model | null }> {
