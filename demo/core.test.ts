@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { histogram } from './charts-data.js';
 import { exampleStrokes, softmax, toMnist, topK, type InkImage } from './digits-core.js';
-import { contentBox, crop, ctcGreedy, detBoxes, grow, lineBreaks, readingOrder, recInput, type Rgba } from './ocr-core.js';
+import { contentBox, crop, ctcGreedy, detBoxes, grow, lineBreaks, outline, readingOrder, recInput, type Rgba } from './ocr-core.js';
 
 function blank(width: number, height: number): InkImage {
   return { width, height, ink: new Float32Array(width * height) };
@@ -107,6 +107,13 @@ describe('crops', () => {
     expect([c.width, c.height]).toEqual([3, 3]);
     // The bottom row lies outside the image and repeats row 1, which has the black pixel in its middle.
     expect(Array.from(c.data.subarray((2 * 3 + 1) * 4, (2 * 3 + 1) * 4 + 3))).toEqual([0, 0, 0]);
+  });
+
+  it('outlines a box with room around it (the region rec reads), kept inside the image', () => {
+    // A 40 × 20 box, its left edge on the first glyph: the outline leaves a quarter of its height (5 px) around it.
+    expect(outline({ x: 30, y: 40, w: 40, h: 20, score: 1 }, 200, 100)).toMatchObject({ x: 25, y: 35, w: 50, h: 30 });
+    // Near the edges it stops at the image.
+    expect(outline({ x: 2, y: 85, w: 40, h: 20, score: 1 }, 200, 100)).toMatchObject({ x: 0, y: 80, w: 47, h: 20 });
   });
 
   it('makes rec inputs 48 high, a multiple of 8 wide, in [-1, 1]', () => {

