@@ -125,7 +125,7 @@ export function parseArgs(argv: string[]): { plan: Plan; reportOnly?: string; ex
  * peer's timing. `--threads 2` measures the multi-threaded case.
  */
 const defaultThreads = () => (cpus().length >= 8 ? 2 : 1);
-const peerList: PeerName[] = ['pageinfer', 'pageinfer-message', 'pageinfer-hold', 'ort-main', 'ort-proxy'];
+const peerList: PeerName[] = ['pageinfer', 'pageinfer-message', 'pageinfer-spin', 'ort-main', 'ort-proxy'];
 /** CI's smoke run: pageinfer on its default path against raw ORT (the run-path variants are the full run's). */
 const quickPeers: PeerName[] = ['pageinfer', 'ort-main', 'ort-proxy'];
 

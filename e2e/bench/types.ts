@@ -8,11 +8,11 @@ export type ModelKey = 'mlp' | 'mnist' | 'ppocr';
 /** tfjs-*: TF.js running the MNIST CNN's float weights (only that model and precision); see pages/tfjs-peer.ts. */
 /**
  * pageinfer runs with its defaults (the shared run channel where the page is cross-origin isolated);
- * pageinfer-message with every run by postMessage (runChannel: false); pageinfer-hold with its worker
- * blocking 1 ms for the next request after a run (runChannel: { holdMs: 1 }).
+ * pageinfer-message with every run by postMessage (runChannel: false); pageinfer-spin with its worker
+ * polling 0.5 ms for the next request after a run (runChannel: { spinMs: 0.5 }).
  */
-export type PeerName = 'pageinfer' | 'pageinfer-message' | 'pageinfer-hold' | 'ort-main' | 'ort-proxy' | 'tfjs-wasm' | 'tfjs-webgl';
-export const pageinferPeers = ['pageinfer', 'pageinfer-message', 'pageinfer-hold'] as const;
+export type PeerName = 'pageinfer' | 'pageinfer-message' | 'pageinfer-spin' | 'ort-main' | 'ort-proxy' | 'tfjs-wasm' | 'tfjs-webgl';
+export const pageinferPeers = ['pageinfer', 'pageinfer-message', 'pageinfer-spin'] as const;
 export type Backend = 'wasm' | 'webgpu' | 'webgl';
 
 /** A float32 little-endian binary served by Vite, and its dims. */
@@ -144,7 +144,7 @@ export interface PeerBatchResult {
   ratios: Record<string, { perRound: number[]; median: number }>;
   /** pageinfer's own split (model.stats()) over the timed runs. */
   pageinferStats?: PageinferSplit;
-  /** The same split for pageinfer-message and pageinfer-hold. */
+  /** The same split for pageinfer-message and pageinfer-spin. */
   pageinferStatsByPeer?: Partial<Record<PeerName, PageinferSplit>>;
 }
 

@@ -130,10 +130,10 @@ export interface WorkerApi {
   memory(): Promise<WorkerMemory>;
   /**
    * Serves runs from a shared-memory channel (see run-slots.ts) from now on, as well as messages; a channel
-   * attached before is drained and dropped. After a run, the worker blocks up to `holdMs` for the next
-   * request before it waits without blocking. False where the worker cannot wait on it (no Atomics.waitAsync).
+   * attached before stays watched until the page closes it. After a run, the worker polls for the next
+   * request for up to `spinMs` before it waits. False where the worker cannot wait on it (no Atomics.waitAsync).
    */
-  attachRunChannel(buffer: SharedArrayBuffer, generation: number, holdMs: number): Promise<boolean>;
+  attachRunChannel(buffer: SharedArrayBuffer, generation: number, spinMs: number): Promise<boolean>;
 }
 
 let registered = false;

@@ -30,7 +30,7 @@ export class WorkerHost {
   /** The shared-memory run channel, where one is open; channels being retired (a bigger one replaced them). */
   private channel: RunChannel | null = null;
   private retired: RunChannel[] = [];
-  private channelHoldMs = 0;
+  private channelSpinMs = 0;
   private growing = false;
   /** Sessions that run through the channel, and their input and output names. */
   private readonly runNames = new Map<number, RunNames>();
@@ -139,13 +139,13 @@ export class WorkerHost {
    * Opens a shared-memory run channel to the worker (see ../protocol/run-slots.ts), where the page is
    * cross-origin isolated and both threads have Atomics.waitAsync; false where runs stay on messages.
    */
-  async openRunChannel(holdMs: number, timeoutMs: number): Promise<boolean> {
+  async openRunChannel(spinMs: number, timeoutMs: number): Promise<boolean> {
     if (!runChannelSupported() || this.channel) return this.channel !== null;
     const channel = new RunChannel(1, initialSlotBytes);
-    const attached = await this.call((api) => api.attachRunChannel(channel.buffer, channel.generation, holdMs), { what: 'opening the run channel', timeoutMs });
+    const attached = await this.call((api) => api.attachRunChannel(channel.buffer, channel.generation, spinMs), { what: 'opening the run channel', timeoutMs });
     if (attached) {
       this.channel = channel;
-      this.channelHoldMs = holdMs;
+      this.channelSpinMs = spinMs;
     }
     return attached;
   }
@@ -183,7 +183,7 @@ export class WorkerHost {
     if (!current || this.growing || needBytes <= current.slotBytes || needBytes > maxSlotBytes) return;
     this.growing = true;
     const bigger = new RunChannel(current.generation + 1, Math.min(maxSlotBytes, 2 ** Math.ceil(Math.log2(needBytes))));
-    this.call((api) => api.attachRunChannel(bigger.buffer, bigger.generation, this.channelHoldMs), { what: 'growing the run channel', timeoutMs: 10_000 })
+    this.call((api) => api.attachRunChannel(bigger.buffer, bigger.generation, this.channelSpinMs), { what: 'growing the run channel', timeoutMs: 10_000 })
       .then((attached) => {
         if (!attached || this.channel !== current) return;
         this.channel = bigger;

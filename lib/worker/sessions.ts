@@ -114,7 +114,7 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
 
 export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResult, 'outputs' | 'computeMs'>> {
   const entry = sessions.get(id);
-  if (!entry) throw new InferenceError(`No session ${id} in this worker (released?)`, { sessionId: id });
+  if (!entry) throw new InferenceError(`No session ${id} in this worker (released?; it holds ${sessions.size ? [...sessions.keys()].join(", ") : "none"})`, { sessionId: id });
   const { ort, toOrt, fromOrt } = entry;
   const session = entry.shapes ? await entry.shapes.sessionFor(feeds) : entry.session;
   const inputs: Record<string, Ort.Tensor> = {};

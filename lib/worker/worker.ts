@@ -15,11 +15,6 @@ import { enqueueRun } from './run-queue.js';
 import { createSession, endProfiling, releaseSession, runSession } from './sessions.js';
 import { interceptStdout } from './stdout.js';
 
-registerErrorTransfer();
-interceptStdout(); // before ORT binds console.log: its profiles come out on stdout
-trackWasmMemory();
-shareWasmModules();
-
 const api: WorkerApi = {
   holdLifeLock(name) {
     if (!navigator.locks) return Promise.resolve(false);
@@ -36,14 +31,14 @@ const api: WorkerApi = {
   endProfiling,
   release: releaseSession,
   memory: async () => workerMemory(),
-  attachRunChannel: async (buffer, generation, holdMs) => attachRunChannel(buffer, generation, holdMs),
+  attachRunChannel: async (buffer, generation, spinMs) => attachRunChannel(buffer, generation, spinMs),
 };
 
 /**
  * Runs by message (see RunRequest), queued with the shared channel's (see run-queue.ts); the page
  * matches their replies to requests in order. Registered before Comlink's listener, which never sees them.
  */
-self.addEventListener('message', (event: MessageEvent) => {
+function onRunRequest(event: MessageEvent): void {
   if (!isRunRequest(event.data)) return;
   event.stopImmediatePropagation();
   const receivedAt = epochNow();
@@ -64,8 +59,23 @@ self.addEventListener('message', (event: MessageEvent) => {
       self.postMessage({ pageinferRun: 'error', error: serializeError(error) } satisfies RunReply); // e.g. an output that cannot be cloned
     }
   });
-});
+}
 
-// Expose before any await: a module worker drops messages that arrive before onmessage is set.
-Comlink.expose(api);
-self.postMessage(workerReadyMessage);
+/**
+ * This module can be evaluated a second time in the same worker (seen in WebKitGTK with the built
+ * bundle): a second copy would answer every Comlink call again from its own, empty state, and watch
+ * the same run channels. Only the first copy serves.
+ */
+const loads = Symbol.for('pageinfer.worker.loads');
+const global = self as unknown as Record<symbol, number>;
+global[loads] = (global[loads] ?? 0) + 1;
+if (global[loads] === 1) {
+  registerErrorTransfer();
+  interceptStdout(); // before ORT binds console.log: its profiles come out on stdout
+  trackWasmMemory();
+  shareWasmModules();
+  self.addEventListener('message', onRunRequest); // before Comlink's listener
+  // Expose before any await: a module worker drops messages that arrive before onmessage is set.
+  Comlink.expose(api);
+  self.postMessage(workerReadyMessage);
+}

@@ -90,7 +90,7 @@ async function ortRunner(peer: 'ort-main' | 'ort-proxy', man: ModelManifest, url
 }
 
 async function pageinferRunner(man: ModelManifest, url: string, threads: number, load: pageinfer.LoadOptions = {}, peer: (typeof pageinferPeers)[number] = 'pageinfer'): Promise<Runner & { engine: pageinfer.Engine }> {
-  const runChannel = peer === 'pageinfer-message' ? false : peer === 'pageinfer-hold' ? { holdMs: 1 } : undefined;
+  const runChannel = peer === 'pageinfer-message' ? false : peer === 'pageinfer-spin' ? { spinMs: 0.5 } : undefined;
   const engine = pageinfer.createEngine({ wasm: { threads }, cache: false, sessionTimeoutMs, runChannel });
   const model = await engine.load(url, { backend: 'wasm', fallback: false, ...load, schedule: { workers: 1, ...load.schedule } });
   return {

@@ -57,7 +57,7 @@ function tables(r: BenchResults) {
   const hl = headlines(r);
   const tr = tuneRows(r);
   const headline: Table = {
-    head: ['browser', 'pageinfer / ORT main, b1', 'at largest batch', 'pageinfer / ORT proxy, b1', 'at largest batch', 'pageinfer extra ms over compute, b1', 'by message (runChannel: false): / ORT proxy b1, extra ms', 'shared / message, hold 1 ms / shared: b1', 'long tasks pageinfer vs ORT main', 'dropped frames pageinfer / ORT main / idle', 'int8 speed-up over f32 by batch', 'hybrid / sequential', '2 workers / 1: streaming, hybrid', 'warm / cold: first result', 'warm / cold: bytes', 'autotune within 10 % of fastest', 'wrong results'],
+    head: ['browser', 'pageinfer / ORT main, b1', 'at largest batch', 'pageinfer / ORT proxy, b1', 'at largest batch', 'pageinfer extra ms over compute, b1', 'by message (runChannel: false): / ORT proxy b1, extra ms', 'shared / message, spin 0.5 ms / shared: b1', 'long tasks pageinfer vs ORT main', 'dropped frames pageinfer / ORT main / idle', 'int8 speed-up over f32 by batch', 'hybrid / sequential', '2 workers / 1: streaming, hybrid', 'warm / cold: first result', 'warm / cold: bytes', 'autotune within 10 % of fastest', 'wrong results'],
     rows: hl.map((h) => [
       h.browser,
       ratio(h.overheadB1VsMain),
@@ -66,7 +66,7 @@ function tables(r: BenchResults) {
       ratio(h.overheadBigVsProxy),
       ms(h.overheadMsB1),
       Number.isFinite(h.overheadB1VsProxyMessage) ? `${ratio(h.overheadB1VsProxyMessage)}, ${ms(h.overheadMsB1Message)}` : '–',
-      Number.isFinite(h.sharedVsMessageB1) ? `${ratio(h.sharedVsMessageB1)}, ${ratio(h.holdVsDefaultB1)}` : '–',
+      Number.isFinite(h.sharedVsMessageB1) ? `${ratio(h.sharedVsMessageB1)}, ${ratio(h.spinVsDefaultB1)}` : '–',
       h.longTasksPageinfer === null ? 'no longtask API' : `${h.longTasksPageinfer} vs ${h.longTasksOrtMain}`,
       `${num(h.droppedPctPageinfer)} % / ${num(h.droppedPctOrtMain)} % / ${num(h.droppedPctIdle)} %`,
       Object.entries(h.int8SpeedupByBatch).map(([b, x]) => `b${b} ${ratio(x)}`).join(', ') || '–',
@@ -80,8 +80,8 @@ function tables(r: BenchResults) {
   };
   const ov = overheadRows(r);
   const overhead: Table = {
-    head: ['browser', 'model', 'batch', 'pageinfer p50 ms', 'ORT main p50', 'ORT proxy p50', 'pageinfer / main', 'pageinfer / proxy', 'min / min: main, proxy', 'by message / proxy', 'hold 1 ms / proxy', 'pageinfer compute p50', 'wrong'],
-    rows: ov.map((x) => [x.browser, label(x.model, x.variant), String(x.batch), ms(x.pageinfer), ms(x.ortMain), ms(x.ortProxy), ratio(x.vsMain), ratio(x.vsProxy), `${ratio(x.vsMainMin)}, ${ratio(x.vsProxyMin)}`, ratio(x.vsProxyMessage), ratio(x.vsProxyHold), ms(x.compute), x.wrong ? `WRONG ${x.wrong}` : '0']),
+    head: ['browser', 'model', 'batch', 'pageinfer p50 ms', 'ORT main p50', 'ORT proxy p50', 'pageinfer / main', 'pageinfer / proxy', 'min / min: main, proxy', 'by message / proxy', 'spin 0.5 ms / proxy', 'pageinfer compute p50', 'wrong'],
+    rows: ov.map((x) => [x.browser, label(x.model, x.variant), String(x.batch), ms(x.pageinfer), ms(x.ortMain), ms(x.ortProxy), ratio(x.vsMain), ratio(x.vsProxy), `${ratio(x.vsMainMin)}, ${ratio(x.vsProxyMin)}`, ratio(x.vsProxyMessage), ratio(x.vsProxySpin), ms(x.compute), x.wrong ? `WRONG ${x.wrong}` : '0']),
   };
   const loads: Table = {
     head: ['browser', 'model', 'peer', 'load ms (fetch + session)', 'first inference ms', 'load order', 'note'],

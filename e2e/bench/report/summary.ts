@@ -34,12 +34,12 @@ export interface OverheadRow {
   /** pageinfer's own split (p50s): time in session.run, and the rest (transfer, queue, messaging). */
   compute: number;
   overheadMs: number;
-  /** The run path's variants (NaN where they did not run): every run by message, and a worker holding 1 ms after a run. */
+  /** The run path's variants (NaN where they did not run): every run by message, and a worker spinning 0.5 ms after a run. */
   vsProxyMessage: number;
-  vsProxyHold: number;
-  /** pageinfer (default path) / pageinfer by message; pageinfer holding / pageinfer. */
+  vsProxySpin: number;
+  /** pageinfer (default path) / pageinfer by message; pageinfer spinning 0.5 ms / pageinfer. */
   vsMessage: number;
-  holdVsDefault: number;
+  spinVsDefault: number;
   overheadMsMessage: number;
   wrong: number;
 }
@@ -66,9 +66,9 @@ export function overheadRows(r: BenchResults): OverheadRow[] {
         compute: b.pageinferStats?.computeMs ?? NaN,
         overheadMs: b.pageinferStats ? b.pageinferStats.totalMs - b.pageinferStats.computeMs : NaN,
         vsProxyMessage: b.ratios['pageinfer-message/ort-proxy']?.median ?? NaN,
-        vsProxyHold: b.ratios['pageinfer-hold/ort-proxy']?.median ?? NaN,
+        vsProxySpin: b.ratios['pageinfer-spin/ort-proxy']?.median ?? NaN,
         vsMessage: b.ratios['pageinfer/pageinfer-message']?.median ?? NaN,
-        holdVsDefault: b.ratios['pageinfer-hold/pageinfer']?.median ?? NaN,
+        spinVsDefault: b.ratios['pageinfer-spin/pageinfer']?.median ?? NaN,
         overheadMsMessage: extraOf(b.pageinferStatsByPeer?.['pageinfer-message']),
         wrong,
       });
@@ -416,9 +416,9 @@ export interface Headline {
   /** The same two figures with every run by message (runChannel: false); NaN where that variant did not run. */
   overheadB1VsProxyMessage: number;
   overheadMsB1Message: number;
-  /** Batch 1, geomean: pageinfer / pageinfer by message, and pageinfer holding 1 ms / pageinfer. */
+  /** Batch 1, geomean: pageinfer / pageinfer by message, and pageinfer spinning 0.5 ms / pageinfer. */
   sharedVsMessageB1: number;
-  holdVsDefaultB1: number;
+  spinVsDefaultB1: number;
   longTasksPageinfer: number | null;
   longTasksOrtMain: number | null;
   droppedPctPageinfer: number;
@@ -466,7 +466,7 @@ export function headlines(r: BenchResults): Headline[] {
         overheadB1VsProxyMessage: geomean(b1.map((x) => x.vsProxyMessage)),
         overheadMsB1Message: median(b1.map((x) => x.overheadMsMessage)),
         sharedVsMessageB1: geomean(b1.map((x) => x.vsMessage)),
-        holdVsDefaultB1: geomean(b1.map((x) => x.holdVsDefault)),
+        spinVsDefaultB1: geomean(b1.map((x) => x.spinVsDefault)),
         longTasksPageinfer: sumOf('pageinfer', (x) => x.longTasks),
         longTasksOrtMain: sumOf('ort-main', (x) => x.longTasks),
         droppedPctPageinfer: median(s.filter((x) => x.who === 'pageinfer').map((x) => x.droppedPct)),
