@@ -5,8 +5,8 @@ import type { ModelStats, StatsRecorder } from '../profile/stats.js';
 import { requestRows } from '../scheduler/batching.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { RequestOptions } from '../scheduler/types.js';
-import type { Feeds, Outputs, Tensor, ValueInfo } from '../tensor/types.js';
-import { validateFeeds } from '../tensor/validate.js';
+import type { Feeds, Outputs, Tensor } from '../tensor/types.js';
+import { feedValidator } from '../tensor/validate.js';
 import type { WorkerMemory } from '../protocol/index.js';
 import { ModelStream, type StreamOptions } from './stream.js';
 import type { ModelInfo, ModelProfile, PoolStats } from './types.js';
@@ -15,8 +15,8 @@ import { setNamed } from '../tensor/named.js';
 /** A loaded model: a pool of workers with one session each, fed by a scheduler. Get one from `engine.load()`. */
 export class Model {
   private disposed = false;
-  /** Inputs as validated: with a fixed batch dim that the scheduler pads to, callers may send fewer rows. */
-  private readonly accepted: ValueInfo[];
+  /** Checks feeds against the inputs; with a fixed batch dim that the scheduler pads to, callers may send fewer rows. */
+  private readonly validate: (feeds: unknown) => Feeds;
 
   /** @internal */
   constructor(
@@ -27,7 +27,7 @@ export class Model {
     private readonly onDispose: (model: Model) => void,
   ) {
     const fixed = scheduler.shape.fixedRows;
-    this.accepted = fixed ? info.inputs.map((i) => ({ ...i, dims: i.dims && ['rows', ...i.dims.slice(1)] })) : info.inputs;
+    this.validate = feedValidator(fixed ? info.inputs.map((i) => ({ ...i, dims: i.dims && ['rows', ...i.dims.slice(1)] })) : info.inputs);
   }
 
   /** Runs one request. In hybrid mode it may share a batch with concurrent calls; you get exactly your rows back. */
@@ -94,7 +94,7 @@ export class Model {
 
   private check(feeds: Feeds, transfer: boolean): Feeds {
     this.assertAlive();
-    const checked = validateFeeds(feeds, this.accepted);
+    const checked = this.validate(feeds);
     const fixed = this.scheduler.shape.fixedRows;
     if (fixed && requestRows(checked) > fixed) {
       throw new InputShapeError(`This model's batch dim is fixed at ${fixed}; got ${requestRows(checked)} rows`, { fixedRows: fixed, got: requestRows(checked) });

@@ -19,13 +19,22 @@ function arrayName(data: unknown): string {
  * an ORT message from deep inside wasm. Plain number arrays become typed arrays.
  */
 export function validateFeeds(feeds: unknown, inputs: readonly ValueInfo[]): Feeds {
+  return feedValidator(inputs)(feeds);
+}
+
+/** validateFeeds for one model's inputs, with what does not change between requests worked out once. */
+export function feedValidator(inputs: readonly ValueInfo[]): (feeds: unknown) => Feeds {
+  const names = new Set(inputs.map((i) => i.name));
+  return (feeds) => check(feeds, inputs, names);
+}
+
+function check(feeds: unknown, inputs: readonly ValueInfo[], names: ReadonlySet<string>): Feeds {
   if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
     throw new InputTypeError('Feeds must be an object mapping input names to tensors', { expected: inputs.map((i) => i.name) });
   }
-  const byName = new Map(inputs.map((i) => [i.name, i]));
   const given = feeds as Record<string, unknown>;
   for (const name of Object.keys(given)) {
-    if (!byName.has(name)) {
+    if (!names.has(name)) {
       throw new UnknownInputError(`Unknown input '${name}'; the model's inputs are: ${inputs.map((i) => i.name).join(', ')}`, {
         input: name,
         expected: inputs.map((i) => i.name),
