@@ -29,7 +29,12 @@ export class PriorityList<T extends { priority: number; seq: number }> {
     return this.items.shift();
   }
 
+  at(index: number): T | undefined {
+    return this.items[index];
+  }
+
+  /** Live, not a copy: do not insert or remove while iterating (the pump walks by index instead). */
   [Symbol.iterator](): Iterator<T> {
-    return [...this.items][Symbol.iterator]();
+    return this.items[Symbol.iterator]();
   }
 }

@@ -182,21 +182,34 @@ export class Scheduler {
     }
     // Workers a waiting stream step is pinned to: later requests must not keep them busy.
     const held = new Set<Replica>();
-    for (const head of this.pending) {
-      if (head.settled || head.dispatched) continue;
-      if (head.pin) {
-        const replica = this.pinnedReplica(head.pin, held);
-        if (replica && this.pool.isIdle(replica)) this.dispatch([head], replica);
-        else if (replica) held.add(replica);
-        continue; // its worker is busy; others may still go
-      }
-      const batch = this.groupFrom(head);
-      if (!batch) break; // waiting for company until the timer fires
-      // A batch that could still grow goes only to an idle worker: queued in a busy one, it could take no one else.
-      const replica = this.pool.pick(1, held) ?? (batch.full ? this.pool.pick(this.config.pipeline, held) : undefined);
-      if (!replica) break; // no free worker: wait for one (onAvailable pumps again)
-      this.dispatch(batch.group, replica);
+    // By index, without copying the queue: a dispatch removes requests from it, so the walk starts over
+    // (a dispatch needs a free worker: that happens a few times a pump at most).
+    for (let i = 0; i < this.pending.length; ) {
+      const step = this.consider(this.pending.at(i)!, held);
+      if (step === 'stop') break;
+      i = step === 'dispatched' ? 0 : i + 1;
     }
+  }
+
+  /** Dispatches `head` (and the rows it takes along) if it can go now; 'stop' when nothing after it can. */
+  private consider(head: Request, held: Set<Replica>): 'dispatched' | 'next' | 'stop' {
+    if (head.settled || head.dispatched) return 'next';
+    if (head.pin) {
+      const replica = this.pinnedReplica(head.pin, held);
+      if (replica && this.pool.isIdle(replica)) {
+        this.dispatch([head], replica);
+        return 'dispatched';
+      }
+      if (replica) held.add(replica);
+      return 'next'; // its worker is busy; others may still go
+    }
+    const batch = this.groupFrom(head);
+    if (!batch) return 'stop'; // waiting for company until the timer fires
+    // A batch that could still grow goes only to an idle worker: queued in a busy one, it could take no one else.
+    const replica = this.pool.pick(1, held) ?? (batch.full ? this.pool.pick(this.config.pipeline, held) : undefined);
+    if (!replica) return 'stop'; // no free worker: wait for one (onAvailable pumps again)
+    this.dispatch(batch.group, replica);
+    return 'dispatched';
   }
 
   /** The worker a stream is pinned to; (re)pinned to an idle one when it has none or its worker was replaced. */

@@ -4,6 +4,7 @@ import { isRunReply, isSlotReply, registerErrorTransfer, workerReadyMessage, typ
 import { initialSlotBytes } from '../protocol/run-slots.js';
 import type { Feeds } from '../tensor/types.js';
 import { diagnoseWorkerLoad } from './diagnose.js';
+import { pendingRun, settle, type PendingRun } from './pending-run.js';
 import { RunChannel, runChannelSupported, type RunNames } from './run-channel.js';
 import { defaultWorkerFactory, spawnWorker, type WorkerFactory } from './spawn.js';
 
@@ -24,7 +25,7 @@ export class WorkerHost {
   /** The calls not yet settled: the worker's death rejects them all. */
   private readonly pending = new Set<(error: PageInferError) => void>();
   /** Runs sent and not yet answered, oldest first (replies come in request order; see RunRequest). */
-  private readonly runs: RunSlot[] = [];
+  private readonly runs: PendingRun[] = [];
   private dead: PageInferError | null = null;
   private deathListeners: Array<(error: PageInferError) => void> = [];
   /** The shared-memory run channel, where one is open; channels being retired (a bigger one replaced them). */
@@ -209,13 +210,7 @@ export class WorkerHost {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.reject(toAbortError(signal.reason));
     return new Promise<RunResult>((resolve, reject) => {
-      const slot: RunSlot = { resolve, reject, done: false };
-      if (signal) {
-        const onAbort = () => this.settleRun(slot, toAbortError(signal.reason));
-        signal.addEventListener('abort', onAbort, { once: true });
-        slot.cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
-      this.runs.push(slot);
+      this.runs.push(pendingRun(resolve, reject, signal, {}));
       this.worker.postMessage({ pageinferRun: sessionId, feeds } satisfies RunRequest, transfer);
     });
   }
@@ -223,16 +218,8 @@ export class WorkerHost {
   private answer(reply: RunReply): void {
     const slot = this.runs.shift();
     if (!slot) return;
-    if (reply.pageinferRun === 'ok') this.settleRun(slot, null, reply.result);
-    else this.settleRun(slot, reviveError(reply.error));
-  }
-
-  private settleRun(slot: RunSlot, error: unknown, result?: RunResult): void {
-    if (slot.done) return;
-    slot.done = true;
-    slot.cleanup?.();
-    if (error) slot.reject(error);
-    else slot.resolve(result!);
+    if (reply.pageinferRun === 'ok') settle(slot, null, reply.result);
+    else settle(slot, reviveError(reply.error));
   }
 
   /** Kills the worker; pending and later calls reject with WorkerCrashedError. */
@@ -249,7 +236,7 @@ export class WorkerHost {
     if (this.dead) return;
     this.dead = error;
     for (const fail of [...this.pending]) fail(error);
-    for (const slot of this.runs.splice(0)) this.settleRun(slot, error);
+    for (const slot of this.runs.splice(0)) settle(slot, error);
     for (const channel of [this.channel, ...this.retired]) channel?.fail(error);
     for (const listener of this.deathListeners.splice(0)) listener(error);
     this.watched(); // nothing to watch any more
@@ -277,11 +264,3 @@ export class WorkerHost {
 
 /** The biggest run channel slot: 1 MiB (see WorkerHost.grow). */
 const maxSlotBytes = 1 << 20;
-
-interface RunSlot {
-  resolve(result: RunResult): void;
-  reject(error: unknown): void;
-  /** Settled: answered, aborted or failed with the worker. */
-  done: boolean;
-  cleanup?: () => void;
-}

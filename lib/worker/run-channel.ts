@@ -3,7 +3,7 @@
  * request into a free slot, rings the worker's doorbell and awaits the slot's state with
  * `Atomics.waitAsync`. Inputs are copied, so the caller keeps its arrays.
  */
-import { reviveError, toAbortError } from '../errors/index.js';
+import { reviveError } from '../errors/index.js';
 import type { RunResult, SlotReply } from '../protocol/index.js';
 import {
   channelBytes,
@@ -21,6 +21,7 @@ import {
   type RunChannelViews,
 } from '../protocol/run-slots.js';
 import type { Feeds } from '../tensor/types.js';
+import { pendingRun, settle, type PendingRun } from './pending-run.js';
 
 /** The names of a session's inputs and outputs, in the order its SessionHandle lists them. */
 export interface RunNames {
@@ -28,14 +29,7 @@ export interface RunNames {
   outputs: readonly string[];
 }
 
-interface Ticket {
-  resolve(result: RunResult): void;
-  reject(error: unknown): void;
-  names: RunNames;
-  /** Settled: answered, aborted or failed with the worker. */
-  done: boolean;
-  cleanup?: () => void;
-}
+type Ticket = PendingRun & { names: RunNames };
 
 /** The page can use a channel: SharedArrayBuffer (a cross-origin isolated page) and Atomics.waitAsync. */
 export function runChannelSupported(): boolean {
@@ -90,12 +84,7 @@ export class RunChannel {
     const need = encode(this.views, slot, { sequence: ++this.sequence, sessionId, computeMs: 0, receivedAt: 0 }, feeds, names.inputs);
     if (need !== 0) return need;
     return new Promise<RunResult>((resolve, reject) => {
-      const ticket: Ticket = { resolve, reject, names, done: false };
-      if (signal) {
-        const onAbort = () => settle(ticket, toAbortError(signal.reason));
-        signal.addEventListener('abort', onAbort, { once: true });
-        ticket.cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
+      const ticket = pendingRun(resolve, reject, signal, { names });
       this.slots[slot] = ticket;
       const { control } = this.views;
       Atomics.store(control, stateWord(slot), SlotState.request);
@@ -155,12 +144,4 @@ export class RunChannel {
     Atomics.store(this.views.control, stateWord(slot), SlotState.free);
     if (this.closing && this.idle) this.shut();
   }
-}
-
-function settle(ticket: Ticket, error: unknown, result?: RunResult): void {
-  if (ticket.done) return;
-  ticket.done = true;
-  ticket.cleanup?.();
-  if (error) ticket.reject(error);
-  else ticket.resolve(result!);
 }
