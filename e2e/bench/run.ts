@@ -113,6 +113,12 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
     const firstModel = plan.models[0];
     await task<PeersOutput>('warm-up', 'peers', { model: firstModel, variants: [plan.variants[firstModel][0]], batches: [1], peers: plan.peers.list, threads: plan.threads, rounds: 1, minIters: 1, maxIters: 1, budgetMs: 0 });
 
+    // The run path's variants (pageinfer-message, pageinfer-spin) are the peers suite's alone; the other suites
+    // compare pageinfer as users get it. WebKitGTK refuses wasm memory past about 20 live ORT instances in a
+    // page (the peers suite's MLP cells with every variant: 'RangeError: Out of memory'): it leaves the spin out.
+    const peersHere = name === 'webkit' ? plan.peers.list.filter((p) => p !== 'pageinfer-spin') : plan.peers.list;
+    const corePeers = plan.peers.list.filter((p) => p !== 'pageinfer-message' && p !== 'pageinfer-spin');
+    if (name === 'webkit' && peersHere.length < plan.peers.list.length) run.notes = [...(run.notes ?? []), 'peers: pageinfer-spin left out in WebKitGTK (wasm memory runs out with every run-path variant loaded)'];
     if (plan.suites.includes('peers')) {
       for (const model of plan.models) {
         const r = await task<PeersOutput>(`peers ${model} [${plan.variants[model].join(', ')}] b${plan.batches[model].join('/')}`, 'peers', {
@@ -120,7 +126,7 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
           variants: plan.variants[model],
           batches: plan.batches[model],
           // TF.js joins where it runs the same network (MNIST CNN, f32), when it is installed.
-          peers: model === 'mnist' && run.info?.tfjs ? [...plan.peers.list, 'tfjs-wasm', 'tfjs-webgl'] : plan.peers.list,
+          peers: model === 'mnist' && run.info?.tfjs ? [...peersHere, 'tfjs-wasm', 'tfjs-webgl'] : peersHere,
           threads: plan.threads,
           rounds: plan.peers.rounds[model],
           minIters: plan.peers.minIters,
@@ -158,7 +164,7 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
     }
     if (plan.suites.includes('sustained')) {
       for (const c of plan.sustained.cells) {
-        const r = await task<SustainedResult>(`sustained ${c.model}/${c.variant} b${c.batch}`, 'sustained', { ...c, threads: plan.threads, peers: plan.peers.list, slotMs: plan.sustained.slotMs, rounds: plan.sustained.rounds });
+        const r = await task<SustainedResult>(`sustained ${c.model}/${c.variant} b${c.batch}`, 'sustained', { ...c, threads: plan.threads, peers: corePeers, slotMs: plan.sustained.slotMs, rounds: plan.sustained.rounds });
         if (r) {
           out.sustained.push({ browser: name, ...r });
           for (const e of r.errors) run.errors.push(`sustained ${c.model}/${c.variant}: ${e}`);
@@ -170,7 +176,7 @@ async function runBrowser(name: BrowserName, plan: Plan, manifest: Manifest, ori
         run.notes = [...(run.notes ?? []), 'memory: performance.measureUserAgentSpecificMemory() is not available in this browser; no memory figures'];
       } else {
         for (const c of plan.memory.cells) {
-          for (const peer of ['baseline', ...plan.peers.list] as const) {
+          for (const peer of ['baseline', ...corePeers] as const) {
             if (peer === 'baseline' && c !== plan.memory.cells[0]) continue;
             const r = await task<MemoryResult>(`memory ${c.model}/${c.variant} ${peer}`, 'memory', { ...c, threads: plan.threads, peer, runs: plan.memory.runs });
             if (r) out.memory.push({ browser: name, batch: c.batch, ...r });
