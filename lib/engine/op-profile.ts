@@ -22,6 +22,15 @@ export interface OpProfile extends OpSummary {
 const warmupRuns = 1;
 
 /**
+ * ORT prints its profile on stdout a line per event, which the worker reads back: the time that takes grows with
+ * the events (nodes × runs), and with how busy the page is. A fixed 10 s ran out for the demo's PP-OCRv4 rec
+ * int8 (882 nodes × 11 runs) on a busy machine; 10 s plus 2 ms an event leaves that profile 29 s.
+ */
+export function endProfilingDeadlineMs(nodes: number, runs: number): number {
+  return 10_000 + 2 * nodes * runs;
+}
+
+/**
  * Builds one more session of the model, with ORT's profiler on, in a fresh worker (profiling slows
  * every run, so serving sessions never have it), runs `feeds` through it and summarizes the ops.
  */
@@ -31,7 +40,10 @@ export async function profileOps(bytes: Uint8Array, config: SessionConfig, feeds
   const replica = await Replica.open(bytes, { ...config, enableProfiling: true }, options.signal);
   try {
     for (let i = 0; i < warmupRuns + runs; i++) await replica.run(structuredClone(feeds), rows, true, options.signal);
-    const events = await replica.endProfiling();
+    const nodes = Object.values(replica.handle.ops).reduce((n, c) => n + c, 0);
+    const expected = nodes * (warmupRuns + runs);
+    const what = `ending ORT's profile (about ${expected} trace events: ${nodes} nodes × ${warmupRuns + runs} runs; fewer runs, or a quieter page, make it quicker)`;
+    const events = await replica.endProfiling(endProfilingDeadlineMs(nodes, warmupRuns + runs), what);
     return { backend: config.backend, threads: config.threads, ...summarizeOps(events, warmupRuns, options.top ?? 10), events };
   } finally {
     await replica.dispose();

@@ -144,8 +144,8 @@ export class Replica {
   }
 
   /** ORT's trace events since the session was built (enableProfiling): profiling ends with this call. */
-  endProfiling(): Promise<TraceEvent[]> {
-    return this.host.call((api) => api.endProfiling(this.handle.id), { what: 'endProfiling', timeoutMs: 10_000 });
+  endProfiling(timeoutMs: number, what = 'endProfiling'): Promise<TraceEvent[]> {
+    return this.host.call((api) => api.endProfiling(this.handle.id), { what, timeoutMs });
   }
 
   memory(): Promise<WorkerMemory> {
