@@ -69,3 +69,41 @@ test('two tabs loading the same model at once: one downloads (Web Locks), the ot
   expect(results.map((r) => r.phases[0]).sort()).toEqual(['cache-read', 'download']);
   expect(results.every((r) => r.list.length === 1)).toBe(true);
 });
+
+test('another tab upgrading the cache database is not blocked: the cache closes its connection, and reopens on its next use', async ({ context }) => {
+  const path = '/tabs/upgrade.onnx';
+  const url = server.serve(path, base);
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  await Promise.all([a, b].map(open));
+  const first = await a.evaluate(async ([url]) => {
+    const engine = window.pageinfer.createEngine({ cache: { dbName: 'upgrade' } });
+    (window as unknown as { kept: typeof engine }).kept = engine; // its connection stays open
+    return (await engine.cache.fetch(url)).byteLength;
+  }, [url] as const);
+  const upgrade = await b.evaluate(async () => {
+    const request = indexedDB.open('upgrade', 99); // what a newer schema would do
+    let blocked = false;
+    request.onblocked = () => (blocked = true);
+    request.onupgradeneeded = () => request.result.createObjectStore('newer');
+    const opened = await Promise.race([
+      new Promise<boolean>((resolve) => (request.onsuccess = () => resolve(true))),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
+    ]);
+    if (opened) request.result.close();
+    return { opened, blocked };
+  });
+  const again = await a.evaluate(async ([url]) => {
+    const engine = (window as unknown as { kept: ReturnType<typeof window.pageinfer.createEngine> }).kept;
+    const phases: string[] = [];
+    const bytes = await engine.cache.fetch(url, { onProgress: (p) => void phases.push(p.phase) });
+    const list = await engine.cache.list();
+    await engine.dispose();
+    return { length: bytes.byteLength, phases: [...new Set(phases)], listed: list.length };
+  }, [url] as const);
+  expect(first).toBe(base.byteLength);
+  expect(upgrade).toEqual({ opened: true, blocked: false });
+  expect(again).toMatchObject({ length: base.byteLength, listed: 1 });
+  expect(again.phases[0]).toBe('cache-read');
+  expect(again.phases).not.toContain('download');
+  expect(server.gets(path)).toHaveLength(1);
+});

@@ -1,5 +1,6 @@
 /**
- * The cache's IndexedDB records, through idb-keyval's `createStore`.
+ * The cache's IndexedDB records, through idb-keyval's request helpers and a store like its `createStore`
+ * that closes its connection when another tab upgrades the database (closingStore, below).
  *
  * Layout: ONE database with ONE object store, records told apart by key prefix:
  *   e:<sha256>  EntryRecord   a complete model: its size and chunk list (content address = SHA-256 of the bytes)
@@ -18,7 +19,7 @@
  * leaves either the old state or the new one, never an entry that points at
  * missing chunks. Key ranges over a prefix give the listings.
  */
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { isSha256Hex, sha256Hex } from './hash.js';
 import type { ChunkRef } from './plan.js';
 
@@ -146,7 +147,7 @@ export class CacheStore {
   private blobs = true;
 
   private constructor(readonly dbName: string) {
-    this.use = createStore(dbName, 'records');
+    this.use = closingStore(dbName, 'records');
   }
 
   /** Opens the database; rejects with StoreUnavailable when IndexedDB is missing, throws, or hangs past `timeoutMs`. */
@@ -380,4 +381,44 @@ async function collectGarbage(s: IDBObjectStore): Promise<void> {
     else s.delete(partialKeys[i]);
   });
   for (const k of chunkKeys) if (!live.has(String(k))) s.delete(k);
+}
+
+/**
+ * idb-keyval's createStore, except that the connection gives way to another tab: a tab that opens the database
+ * at a higher version (a newer pageinfer's schema) waits until every other connection closes, and idb-keyval's
+ * never does. This one closes on `versionchange` and reopens on its next use; also after the browser closed it
+ * (site data cleared).
+ */
+function closingStore(dbName: string, storeName: string): UseStore {
+  let connection: Promise<IDBDatabase> | null = null;
+  const open = (): Promise<IDBDatabase> => {
+    const request = indexedDB.open(dbName);
+    request.onupgradeneeded = () => request.result.createObjectStore(storeName);
+    const opened = promisifyRequest(request).then((db) => {
+      const drop = () => {
+        if (connection === opened) connection = null;
+      };
+      db.onversionchange = () => {
+        db.close();
+        drop();
+      };
+      db.onclose = drop;
+      return db;
+    });
+    opened.catch(() => {
+      if (connection === opened) connection = null; // a failed open is tried again next time
+    });
+    connection = opened;
+    return opened;
+  };
+  const transaction = async (mode: IDBTransactionMode): Promise<IDBTransaction> => {
+    const db = await (connection ?? open());
+    try {
+      return db.transaction(storeName, mode);
+    } catch (e) {
+      if ((e as DOMException)?.name !== 'InvalidStateError') throw e;
+      return (await open()).transaction(storeName, mode); // closed between the open and this transaction
+    }
+  };
+  return async (mode, callback) => callback((await transaction(mode)).objectStore(storeName));
 }
