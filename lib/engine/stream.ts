@@ -2,7 +2,7 @@ import type { Pin, Scheduler } from '../scheduler/scheduler.js';
 import type { RequestOptions } from '../scheduler/types.js';
 import type { Feeds, Outputs, ValueInfo } from '../tensor/types.js';
 import { requestRows } from '../scheduler/batching.js';
-import { validateFeeds } from '../tensor/validate.js';
+import { feedValidator } from '../tensor/validate.js';
 
 export interface StreamOptions {
   /** Output name → input name: each call's output feeds the next call's input (e.g. { stateN: 'state' }). */
@@ -19,20 +19,22 @@ export class ModelStream {
   private state: Feeds;
   private readonly pin: Pin = { replica: null };
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly validate: (feeds: unknown) => Feeds;
 
   /** @internal */
   constructor(
     private readonly scheduler: Scheduler,
-    private readonly inputs: readonly ValueInfo[],
+    inputs: readonly ValueInfo[],
     private readonly options: StreamOptions,
   ) {
     this.state = { ...options.initial };
+    this.validate = feedValidator(inputs);
   }
 
   /** Runs one step with `feeds` plus the carried state; steps run in call order. */
   run(feeds: Feeds, options: Omit<RequestOptions, 'transfer'> = {}): Promise<Outputs> {
     const step = this.chain.then(async () => {
-      const all = validateFeeds({ ...feeds, ...this.state }, this.inputs);
+      const all = this.validate({ ...feeds, ...this.state });
       // The state stays ours: copy rather than move, so a crashed step can be retried.
       const out = await this.scheduler.submit(all, requestRows(all), { ...options, transfer: false, pin: this.pin });
       for (const [output, input] of Object.entries(this.options.carry)) {

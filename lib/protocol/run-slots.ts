@@ -90,8 +90,11 @@ export function encode(views: RunChannelViews, slot: number, header: SlotHeader,
   const entries = Object.entries(tensors);
   if (entries.length > maxTensors) return Infinity;
   let end = tableBytes;
+  const indexes: number[] = [];
   for (const [name, t] of entries) {
-    if (t.type === 'string' || Array.isArray(t.data) || t.dims.length > maxRank || !names.includes(name)) return Infinity;
+    const index = names.indexOf(name);
+    if (t.type === 'string' || Array.isArray(t.data) || t.dims.length > maxRank || index < 0) return Infinity;
+    indexes.push(index);
     end = align(end) + t.data.byteLength;
   }
   if (end > views.slotBytes) return end;
@@ -103,11 +106,11 @@ export function encode(views: RunChannelViews, slot: number, header: SlotHeader,
   table[3] = header.receivedAt;
   table[4] = entries.length;
   let offset = tableBytes;
-  entries.forEach(([name, t], k) => {
+  entries.forEach(([, t], k) => {
     const data = t.data as Exclude<TensorData, string[]>;
     offset = align(offset);
     const e = headerWords + k * entryWords;
-    table[e] = names.indexOf(name);
+    table[e] = indexes[k]!;
     table[e + 1] = types.indexOf(t.type as Exclude<TensorType, 'string'>);
     table[e + 2] = t.dims.length;
     table[e + 3] = offset;

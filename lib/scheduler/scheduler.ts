@@ -285,7 +285,7 @@ export class Scheduler {
       },
       (error: unknown) => {
         if (error instanceof WorkerCrashedError) {
-          this.pool.replace(replica, 'crashed');
+          // The pool has already replaced the worker: it hears of every death first (Pool.add).
           for (const r of group) this.retryOrFail(r, error, single && transfer && moved(feeds)); // the shared run channel copies, never moves
         } else {
           for (const r of group) if (!r.settled) (this.stats.recordError(), r.reject(error));

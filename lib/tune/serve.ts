@@ -3,7 +3,7 @@ import type { Replica, SessionConfig } from '../pool/replica.js';
 import { StatsRecorder } from '../profile/stats.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { Feeds } from '../tensor/types.js';
-import { validateFeeds } from '../tensor/validate.js';
+import { feedValidator } from '../tensor/validate.js';
 
 /** Sends one request the way `model.run` does. */
 export type Serve = (feeds: Feeds, rows: number) => Promise<unknown>;
@@ -29,7 +29,7 @@ export function servingPath(replicas: readonly Replica[], bytes: Uint8Array, con
     { mode: 'streaming', maxBatch: 1, maxDelayMs: 0, queueLimit: Infinity, queuePolicy: 'reject', buckets: [], retries: 0, pipeline: 2 },
     new StatsRecorder(),
   );
-  const inputs = replicas[0].handle.inputs;
+  const validate = feedValidator(replicas[0].handle.inputs);
   const s = scheduler;
-  return (feeds, rows) => s.submit(validateFeeds(feeds, inputs), rows);
+  return (feeds, rows) => s.submit(validate(feeds), rows);
 }

@@ -90,7 +90,7 @@ export class RunChannel {
       Atomics.store(control, stateWord(slot), SlotState.request);
       Atomics.add(control, doorbellWord, 1);
       Atomics.notify(control, doorbellWord);
-      void this.await(slot, ticket);
+      void this.awaitReply(slot, ticket);
     });
   }
 
@@ -108,7 +108,7 @@ export class RunChannel {
     for (const ticket of this.slots) if (ticket) settle(ticket, error);
   }
 
-  private async await(slot: number, ticket: Ticket): Promise<void> {
+  private async awaitReply(slot: number, ticket: Ticket): Promise<void> {
     const { control } = this.views;
     let state: number;
     while ((state = Atomics.load(control, stateWord(slot))) === SlotState.request || state === SlotState.running) {
