@@ -34,6 +34,8 @@ export interface RequestLog {
   ifRange?: string;
   ifNoneMatch?: string;
   ifModifiedSince?: string;
+  /** The request's X-Token header: which caller's headers a download was made with. */
+  token?: string;
   status: number;
   /** Body bytes written before the response ended (or was dropped). */
   sent: number;
@@ -127,6 +129,7 @@ export class ModelServer {
       ifRange: header('if-range'),
       ifNoneMatch: header('if-none-match'),
       ifModifiedSince: header('if-modified-since'),
+      token: header('x-token'),
       status: 0,
       sent: 0,
       dropped: false,
@@ -137,7 +140,7 @@ export class ModelServer {
     if (req.method === 'OPTIONS') {
       res.writeHead((log.status = 204), {
         'Access-Control-Allow-Methods': 'GET, HEAD',
-        'Access-Control-Allow-Headers': 'Range, If-Range, If-None-Match, If-Modified-Since',
+        'Access-Control-Allow-Headers': 'Range, If-Range, If-None-Match, If-Modified-Since, X-Token',
         'Access-Control-Max-Age': '600',
       });
       res.end();

@@ -9,7 +9,8 @@ import type { LoadProgress, ProgressCallback, WarningDetail } from '../events/ty
 import { download, type Downloaded } from './download.js';
 import { canDigest, isSha256Hex } from './hash.js';
 import { planEviction, type Evictable } from './plan.js';
-import { TaskRegistry, type TaskContext } from './share.js';
+import { databaseLock, urlLock, withLocks, type LockRequest } from './lock.js';
+import { joinKey, TaskRegistry, type TaskContext } from './share.js';
 import { matchesIntegrity, parseIntegrity, sha256Candidates, sriOf, type SriHash } from './sri.js';
 import { CacheStore, ChunkProblem, isQuotaError, StoreUnavailable, verifyChunks, type EntryRecord, type UrlRecord } from './store.js';
 import type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage } from './types.js';
@@ -20,6 +21,7 @@ export const defaultCacheOptions = {
   chunkBytes: 16 * 1024 * 1024,
   persist: false,
   openTimeoutMs: 5000,
+  lockTimeoutMs: 120_000,
 } satisfies Required<CacheOptions>;
 
 export interface CacheFetchOptions {
@@ -142,18 +144,31 @@ export class ModelCache {
     const store = await this.storeOrNull();
     if (!store) return false;
     const hashes = hashesOf(urlOrHash);
-    if (hashes) return (await store.remove({ entries: hashes })) > 0;
+    if (hashes) {
+      // Every URL that serves these bytes is locked, so no load of them is reading while they go.
+      const { urls } = await store.snapshot();
+      const serving = urls.filter((u) => hashes.includes(u.sha256)).map((u) => u.url);
+      return this.locked(serving, async () => (await store.remove({ entries: hashes })) > 0);
+    }
     const url = resolveUrl(urlOrHash);
-    const { urls } = await store.snapshot();
-    const own = urls.find((u) => u.url === url);
-    const shared = own && urls.some((u) => u.url !== url && u.sha256 === own.sha256);
-    return (await store.remove({ urls: [url], partials: [url], entries: own && !shared ? [own.sha256] : [] })) > 0;
+    return this.locked([url], async () => {
+      const { urls } = await store.snapshot();
+      const own = urls.find((u) => u.url === url);
+      const shared = own && urls.some((u) => u.url !== url && u.sha256 === own.sha256);
+      return (await store.remove({ urls: [url], partials: [url], entries: own && !shared ? [own.sha256] : [] })) > 0;
+    });
   }
 
-  /** Deletes every entry and partial download of this cache's database. */
+  /** Deletes every entry and partial download of this cache's database, once the loads reading or writing it are done. */
   async clear(): Promise<void> {
     const store = await this.storeOrNull();
-    await store?.clear();
+    if (store) await withLocks([databaseLock(this.options.dbName, 'exclusive')], neverAborted, this.options.lockTimeoutMs, () => store.clear());
+  }
+
+  /** Runs `fn` holding the database lock (shared) and the lock of each URL, as loads do. */
+  private locked<T>(urls: string[], fn: () => Promise<T>, signal: AbortSignal = neverAborted): Promise<T> {
+    const requests: LockRequest[] = [databaseLock(this.options.dbName, 'shared'), ...[...new Set(urls)].sort().map((u) => urlLock(this.options.dbName, u))];
+    return withLocks(requests, signal, this.options.lockTimeoutMs, fn);
   }
 
   async usage(): Promise<CacheUsage> {
@@ -186,7 +201,8 @@ export class ModelCache {
     const url = resolveUrl(src);
     const policy = o.cache ?? 'cache-first';
     if (!policies.includes(policy)) return Promise.reject(new RangeError(`cache policy must be one of ${policies.join(', ')}; got '${policy}'`));
-    const key = [this.enabled ? this.options.dbName : '', policy, o.integrity ?? '', url].join('\n');
+    // Loads join one download only when they would send the same request: each keeps its own headers and credentials.
+    const key = [this.enabled ? this.options.dbName : '', policy, o.integrity ?? '', url, joinKey(o.fetchInit)].join('\n');
     return inflight.run(key, { signal: o.signal, onProgress: o.onProgress, warn: this.warn }, (ctx) =>
       this.obtain(url, policy, o.integrity, o.fetchInit, ctx),
     );
@@ -205,7 +221,7 @@ export class ModelCache {
       const networkOnly = policy === 'network-only';
       return { ...(await this.fromNetwork(null, url, sri, fetchInit, ctx, undefined, networkOnly)), notStored: networkOnly ? 'policy' : 'unavailable' };
     }
-    return withLock(`pageinfer-cache:${this.options.dbName}:${url}`, ctx.signal, () => this.obtainLocked(store, url, policy, sri, fetchInit, ctx));
+    return this.locked([url], () => this.obtainLocked(store, url, policy, sri, fetchInit, ctx), ctx.signal);
   }
 
   private async obtainLocked(
@@ -241,17 +257,33 @@ export class ModelCache {
         missing = 'integrity';
       } catch (e) {
         if (!(e instanceof CorruptEntry)) throw e;
-        await store.remove({ entries: [entry.sha256], chunks: e.chunk ? [e.chunk] : [] }).catch(() => {});
-        ctx.warn({
-          code: 'CACHE_CORRUPT',
-          message: `The cached copy of ${url} failed verification (${e.message}) and was evicted${policy === 'cache-only' ? '' : '; downloading it again'}`,
-        });
-        reason = `its cached copy was corrupt (${e.message})`;
-        missing = 'corrupt';
+        ({ reason, missing } = await this.dropUnreadable(store, url, entry, e, policy, ctx));
       }
     }
     if (policy === 'cache-only') throw new CacheMissError(`${url} is not available offline: ${reason}`, { url, reason: missing });
     return this.fromNetwork(store, url, sri, fetchInit, ctx);
+  }
+
+  /**
+   * An entry that could not be read back whole: evicted with a CACHE_CORRUPT warning, unless another tab's
+   * download evicted it while we read it (evictions take no URL locks), which is a plain miss.
+   */
+  private async dropUnreadable(
+    store: CacheStore,
+    url: string,
+    entry: EntryRecord,
+    e: CorruptEntry,
+    policy: CachePolicy,
+    ctx: TaskContext,
+  ): Promise<{ reason: string; missing: 'missing' | 'corrupt' }> {
+    const stillThere = (await store.getEntry(entry.sha256).catch(() => ({ entry }))).entry;
+    if (!stillThere) return { reason: 'it was evicted while being read', missing: 'missing' };
+    await store.remove({ entries: [entry.sha256], chunks: e.chunk ? [e.chunk] : [] }).catch(() => {});
+    ctx.warn({
+      code: 'CACHE_CORRUPT',
+      message: `The cached copy of ${url} failed verification (${e.message}) and was evicted${policy === 'cache-only' ? '' : '; downloading it again'}`,
+    });
+    return { reason: `its cached copy was corrupt (${e.message})`, missing: 'corrupt' };
   }
 
   /** The entry to serve for `url`: through the URL index, or (with sha256 integrity) by content address, from any URL. */
@@ -513,41 +545,4 @@ export function resolveUrl(src: string | URL): string {
   }
 }
 
-const localLocks = new Map<string, Promise<void>>();
-
-/**
- * Runs `fn` holding the Web Lock `name`: tabs and workers of this origin take
- * turns, so one downloads while the others wait and then read the cache.
- * Without `navigator.locks`, only this realm's callers take turns.
- */
-async function withLock<T>(name: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  if (signal.aborted) throw toAbortError(signal.reason);
-  if (locks?.request) {
-    try {
-      return await locks.request(name, { signal }, fn);
-    } catch (e) {
-      if (signal.aborted) throw toAbortError(signal.reason);
-      throw e;
-    }
-  }
-  const tail = localLocks.get(name) ?? Promise.resolve();
-  let release!: () => void;
-  const done = new Promise<void>((r) => (release = r));
-  const next = tail.then(() => done);
-  localLocks.set(name, next);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(toAbortError(signal.reason));
-      signal.addEventListener('abort', onAbort, { once: true });
-      void tail.then(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-    });
-    return await fn();
-  } finally {
-    release(); // successors still wait for `tail` when we gave up before our turn
-    if (localLocks.get(name) === next) localLocks.delete(name);
-  }
-}
+const neverAborted = new AbortController().signal;

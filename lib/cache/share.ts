@@ -109,3 +109,22 @@ export class TaskRegistry {
     return this.tasks.size;
   }
 }
+
+/** Request fields two loads may differ in and still be the same request when equal. */
+const comparable = ['method', 'credentials', 'mode', 'referrer', 'referrerPolicy', 'cache', 'redirect', 'integrity', 'priority'] as const;
+let unique = 0;
+
+/**
+ * What makes two loads' `fetchInit` the same request, as a string: the headers
+ * (names lower-cased, sorted) and the fields above. A load whose init has
+ * anything else (a body, a signal, a field this does not know) gets a key of
+ * its own and never joins another load's download.
+ */
+export function joinKey(init: RequestInit | undefined): string {
+  if (!init) return '';
+  const known = new Set<string>([...comparable, 'headers']);
+  if (Object.keys(init).some((k) => !known.has(k) && (init as Record<string, unknown>)[k] !== undefined)) return `own:${++unique}`;
+  const headers = [...new Headers(init.headers).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const fields = comparable.map((k) => [k, (init as Record<string, unknown>)[k] ?? null]);
+  return JSON.stringify([headers, fields]);
+}

@@ -19,6 +19,12 @@ export interface CacheOptions {
   persist?: boolean;
   /** How long opening the database may take before the cache counts as unavailable (default 5000 ms). */
   openTimeoutMs?: number;
+  /**
+   * How long a load, `delete` or `clear` waits for another tab's (or engine's) load of the same model
+   * before it fails with a TimeoutError (default 120000 ms). That load holds the model's lock while it
+   * downloads, so raise this for very large models on slow links.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** One complete, verified-on-write model in the cache. */
