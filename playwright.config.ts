@@ -4,16 +4,21 @@ import { chromiumArgs, chromiumPath, firefoxPath } from './e2e/browsers.js';
 const port = Number(process.env.PAGEINFER_PORT ?? 5199);
 
 /**
- * Every suite runs in Chromium. The engine and scheduler suites (worker protocol, typed errors
- * across the boundary, crash detection, shared wasm, pipelining, VAD streams, per-op profiles) also run in Firefox
- * ESR, through Playwright's moz-firefox channel, when it is installed (.ci/run installs it).
+ * Every suite runs in Chromium. The engine, scheduler and cache suites (worker protocol, typed errors
+ * across the boundary, crash detection, shared wasm, pipelining, VAD streams, per-op profiles, the model cache and
+ * its tabs) also run in Firefox ESR, through Playwright's moz-firefox channel, when it is installed (.ci/run installs it).
  */
 const projects: Project[] = [{ name: 'chromium', use: { browserName: 'chromium', launchOptions: { executablePath: chromiumPath, args: chromiumArgs } } }];
 if (firefoxPath) {
   projects.push({
     name: 'firefox',
     testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts', 'profile.spec.ts', 'cache.spec.ts', 'cache-tabs.spec.ts'],
-    use: { browserName: 'firefox', channel: 'moz-firefox', launchOptions: { executablePath: firefoxPath } },
+    use: {
+      browserName: 'firefox',
+      channel: 'moz-firefox',
+      // navigator.storage.persist() answers without a prompt (what a user granting it does), for the cache suite.
+      launchOptions: { executablePath: firefoxPath, firefoxUserPrefs: { 'dom.storageManager.prompt.testing': true, 'dom.storageManager.prompt.testing.allow': true } },
+    },
   });
 } else {
   console.warn('[playwright] Firefox ESR not found (/usr/bin/firefox-esr): the Firefox project does not run');

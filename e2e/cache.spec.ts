@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, firefox, test, type BrowserContext, type Page } from '@playwright/test';
+import { firefoxPath } from './browsers.js';
 import { expectClose, fixture, openHarness } from './helpers.js';
 import { idb, loadInPage, records, type PageLoad } from './servers/cache-page.js';
 import { ModelServer, padModel } from './servers/model-server.js';
@@ -340,21 +341,36 @@ test.describe('cache', () => {
     expect((await records(page, db)).partials).toEqual([]);
   });
 
-  test('storage quota exhausted mid-write: older entries are evicted and the write retried, else the model loads uncached with a warning', async ({ browser, baseURL }) => {
-    // Chromium reads an origin's quota when its storage is first opened, so each case sets it before any IndexedDB use.
+  test('storage quota exhausted mid-write: older entries are evicted and the write retried, else the model loads uncached with a warning', async ({ browser, browserName, baseURL }) => {
     const origin = new URL(baseURL!).origin;
-    const limit = async (p: Page, quotaSize: number) => (await p.context().newCDPSession(p)).send('Storage.overrideQuotaForOrigin', { origin, quotaSize });
     const big = 120_000; // an empty in-memory database already counts ~72 KB
     const [a, b, c] = [1, 2, 3].map((i) => host(`q${i}`, padModel(base, big, i)));
     const opts = { cache: { chunkBytes: 16_384 } };
 
+    // A page whose origin may store about `quotaSize` bytes. Chromium reads an origin's quota when its storage is
+    // first opened, so the override comes before any IndexedDB use; Firefox takes a global limit (in KiB) at launch,
+    // and a fresh profile holds nothing else.
     const fresh = async (quotaSize: number) => {
+      if (browserName === 'firefox') {
+        const own = await firefox.launch({
+          channel: 'moz-firefox',
+          executablePath: firefoxPath,
+          firefoxUserPrefs: { 'dom.quotaManager.temporaryStorage.fixedLimit': Math.round(quotaSize / 1024) },
+        });
+        const p = await own.newPage({ baseURL });
+        await open(p);
+        return { ctx: { close: () => own.close() }, p };
+      }
       const ctx = await browser.newContext();
       const p = await ctx.newPage();
-      await limit(p, quotaSize);
+      await (await ctx.newCDPSession(p)).send('Storage.overrideQuotaForOrigin', { origin, quotaSize });
       await open(p);
       return { ctx, p };
     };
+
+    // Room for one model (141 KB in 9 chunks) and not two: Chromium counts ~210 KB for it, Firefox ~300 KB (SQLite
+    // pages, a file per chunk) and ~560 KB for two.
+    const roomForOne = browserName === 'firefox' ? 450_000 : 300_000;
 
     // Room for less than one model and nothing to evict: it loads from memory, uncached, with the event.
     const one = await fresh(150_000);
@@ -370,7 +386,7 @@ test.describe('cache', () => {
     }
 
     // Room for one model, not two: b's writes hit the quota, a is evicted, the writes go on.
-    const two = await fresh(300_000);
+    const two = await fresh(roomForOne);
     try {
       expectBytes(await get(two.p, { url: a.url, ...opts }), a.bytes);
       const second = await get(two.p, { url: b.url, ...opts });
@@ -456,10 +472,12 @@ test.describe('cache', () => {
     expect(r.list).toHaveLength(1);
   });
 
-  test('persist: true asks for persistent storage once a model is stored; usage() reports it', async () => {
-    const cdp = await context.newCDPSession(page);
-    const { targetInfo } = await cdp.send('Target.getTargetInfo');
-    await cdp.send('Browser.grantPermissions', { permissions: ['durableStorage'], origin: new URL(page.url()).origin, browserContextId: targetInfo.browserContextId });
+  test('persist: true asks for persistent storage once a model is stored; usage() reports it', async ({ browserName }) => {
+    if (browserName === 'chromium') {
+      const cdp = await context.newCDPSession(page);
+      const { targetInfo } = await cdp.send('Target.getTargetInfo');
+      await cdp.send('Browser.grantPermissions', { permissions: ['durableStorage'], origin: new URL(page.url()).origin, browserContextId: targetInfo.browserContextId });
+    } // Firefox: the project's testing prefs grant it (playwright.config.ts)
     const calls = () => page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls);
     await page.evaluate(() => {
       const w = window as unknown as { persistCalls: number; realPersist: () => Promise<boolean> };
