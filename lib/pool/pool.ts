@@ -44,8 +44,13 @@ export class Pool {
   private add(...replicas: Replica[]): void {
     for (const r of replicas) {
       this.replicas.push(r);
-      r.onDeath(() => this.replace(r, 'crashed'));
+      this.watch(r);
     }
+  }
+
+  /** Replaces `r` when its worker dies. A pool that never replaces anything overrides this to keep no listener. */
+  protected watch(r: Replica): void {
+    r.onDeath(() => this.replace(r, 'crashed'));
   }
 
   /** What each replica is built from: a profiling replica is built from the same. */

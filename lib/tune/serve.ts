@@ -8,9 +8,14 @@ import { feedValidator } from '../tensor/validate.js';
 /** Sends one request the way `model.run` does. */
 export type Serve = (feeds: Feeds, rows: number) => Promise<unknown>;
 
-/** A pool that leaves a crashed worker where it is: the tuner reports the failure, it does not rebuild. */
+/**
+ * A pool that leaves a crashed worker where it is: the tuner reports the failure, it does not rebuild.
+ * It keeps no death listener either: the winning replicas go on serving in the model's own pool, and a
+ * listener would keep this pool alive as long as they live.
+ */
 class TuningPool extends Pool {
   override replace(): void {}
+  protected override watch(): void {}
 }
 
 /**
