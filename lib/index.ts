@@ -24,6 +24,9 @@ export type {
   EngineMemory,
   PoolStats,
   ModelProfile,
+  VariantSource,
+  VariantInfo,
+  VariantMeasure,
 } from './engine/types.js';
 export type { BackendName } from './backend/types.js';
 export type { BackendPreference, BackendCandidate, ThreadSetting } from './backend/choose.js';

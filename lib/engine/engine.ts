@@ -14,7 +14,8 @@ import { driftWatcher } from '../tune/drift.js';
 import { forgetDecision } from '../tune/store.js';
 import { configureSessions } from './configure.js';
 import { buildScheduler } from './schedule.js';
-import type { EngineMemory, EngineOptions, EngineStats, LoadOptions, ModelInfo, WarningDetail } from './types.js';
+import { isVariantSource, loadVariant } from './variants.js';
+import type { EngineMemory, EngineOptions, EngineStats, LoadOptions, ModelInfo, VariantSource, WarningDetail } from './types.js';
 
 const defaultSessionTimeoutMs = 30_000;
 
@@ -57,8 +58,13 @@ export class Engine extends EventTarget {
     return this.caps;
   }
 
-  async load(src: ModelSource, options: LoadOptions = {}): Promise<Model> {
+  /**
+   * Loads a model from a URL, bytes or a Blob; or, given `{ variants: { f32: url, int8: url } }`, the variant
+   * that measures fastest on this device among those that agree with the reference (see `model.info.variant`).
+   */
+  async load(src: ModelSource | VariantSource, options: LoadOptions = {}): Promise<Model> {
     this.assertAlive();
+    if (isVariantSource(src)) return loadVariant(this, src, options);
     const { signal, onProgress } = options;
     const started = performance.now();
     // Probed while the bytes download (the parallelism probe spins workers for about 0.1 s on some devices).

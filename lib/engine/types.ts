@@ -122,6 +122,8 @@ export interface ModelInfo {
   schedule: ScheduleInfo;
   /** The autotuner's table and verdicts, when this load was tuned or reused a tuning decision. */
   tuning?: TuningInfo;
+  /** Which variant serves and why, when the model was loaded from `{ variants }`. */
+  variant?: VariantInfo;
   warnings: string[];
 }
 
@@ -137,4 +139,35 @@ export interface PoolStats {
   queued: number;
   respawns: number;
   recycles: number;
+}
+
+/** One model in several variants (`engine.load({ variants })`): the engine measures which one serves here. */
+export interface VariantSource {
+  /** Variant name → URL, e.g. `{ f32: '/m.onnx', int8: '/m.int8.onnx' }`. */
+  variants: Record<string, string | URL>;
+  /** The variant the others must agree with (default 'f32' when there is one, else the first). */
+  reference?: string;
+  /** Largest reference download made only to compare, when it is not in the cache (default 8 MiB; 0: never). */
+  compareBudgetBytes?: number;
+  /** Least cosine similarity of every float output to the reference's (default 0.99). */
+  minCosine?: number;
+}
+
+export interface VariantMeasure {
+  /** Median run time at batch 1 on this device, alternating with the other variants. */
+  p50Ms: number;
+  /** Least cosine similarity of its outputs to the reference's (1 for the reference; null when not compared). */
+  cosine: number | null;
+  /** Whether it may serve: it agrees with the reference, or there was no reference to compare with. */
+  ok: boolean;
+}
+
+export interface VariantInfo {
+  name: string;
+  url: string;
+  /** Why this one, in words (measured figures, what was not compared and why). */
+  reason: string;
+  /** True when a decision stored on this device was reused without measuring. */
+  remembered: boolean;
+  measured: Record<string, VariantMeasure>;
 }

@@ -41,3 +41,19 @@ export async function forgetDecision(key: string): Promise<void> {
   const s = tuningStore();
   if (s) await del(key, s).catch(() => {});
 }
+
+/** Any other decision remembered per device (which variant of a model serves); undefined when none or no IndexedDB. */
+export async function recall<T>(key: string): Promise<T | undefined> {
+  const s = tuningStore();
+  if (!s) return undefined;
+  return get<T>(key, s).catch(() => undefined);
+}
+
+export async function remember(key: string, value: unknown): Promise<boolean> {
+  const s = tuningStore();
+  if (!s) return false;
+  return set(key, value, s).then(
+    () => true,
+    () => false,
+  );
+}
