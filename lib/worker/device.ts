@@ -15,6 +15,8 @@ interface LostInfo {
 
 let watched: unknown = null;
 let lost: LostInfo | null = null;
+/** Settles when the watched device is lost. */
+let lostSignal: Promise<void> = new Promise(() => {});
 
 /** Starts watching the device ORT uses (env.webgpu.device, set by ORT once it built a WebGPU session). */
 export async function watchGpuDevice(ort: OrtModule): Promise<void> {
@@ -26,6 +28,7 @@ export async function watchGpuDevice(ort: OrtModule): Promise<void> {
   }
   if (!device || typeof device !== 'object' || !('lost' in device) || watched === device) return;
   watched = device;
+  lostSignal = device.lost.then(() => undefined);
   void device.lost.then((info) => {
     lost = { reason: String(info?.reason ?? 'unknown'), message: String(info?.message ?? '') };
     self.postMessage({ pageinferDeviceLost: lost } satisfies DeviceLostNotice);
@@ -35,6 +38,18 @@ export async function watchGpuDevice(ort: OrtModule): Promise<void> {
 /** Throws DeviceLostError once this worker's device is lost. */
 export function assertDeviceAlive(): void {
   if (lost) throw deviceLostError(lost);
+}
+
+/**
+ * After a WebGPU run failed: waits up to `ms` for the device's loss to be told (a read-back can fail
+ * with AbortError before GPUDevice.lost settles), then throws DeviceLostError if it was lost, so that
+ * the failure reads as the device's, and is retried, rather than as the model's.
+ */
+export async function assertDeviceAliveAfterFailure(ms = 250): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([lostSignal, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+  assertDeviceAlive();
 }
 
 export function deviceLostError(info: LostInfo, cause?: unknown): DeviceLostError {

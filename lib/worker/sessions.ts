@@ -13,7 +13,7 @@ import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
 import { captureStdout } from './stdout.js';
 import { startThreads } from './thread-start.js';
 import { adoptModules, takeCompiledModules } from './wasm-share.js';
-import { assertDeviceAlive, watchGpuDevice } from './device.js';
+import { assertDeviceAlive, assertDeviceAliveAfterFailure, watchGpuDevice } from './device.js';
 import { workerMemory } from './memory.js';
 
 interface Entry {
@@ -139,7 +139,7 @@ export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResu
   try {
     results = await session.run(inputs);
   } catch (cause) {
-    if (gpu) assertDeviceAlive(); // what failed was the device, not the model
+    if (gpu) await assertDeviceAliveAfterFailure(); // what failed was the device, not the model
     throw asOutOfMemory(cause, 'run', entry.backend) ?? new InferenceError(`Inference failed: ${messageOf(cause)}`, {}, { cause });
   }
   const computeMs = performance.now() - started;
