@@ -108,7 +108,13 @@ test.describe('backend choice', () => {
     expect(r.threads).toBe(2);
     expect(r.attempts).toBe(1); // the retry is inside the one attempt: no fallback to fewer threads
     expect(r.loadMs).toBeLessThan(20_000); // the thread-start deadline (3 s) caught it, not the 60 s session deadline
-    expect(r.warnings).toEqual([expect.objectContaining({ code: 'THREADS_STALLED', message: expect.stringMatching(/^ORT's 2 wasm threads did not start within 3000 ms \(stuck after 'threads-starting'\): that worker was given up, and its session built in a fresh one$/) })]);
+    // The stall injected, and now and then (1 start in 20 to 100 in Firefox) a real one in the fresh worker after it.
+    expect(r.warnings).toEqual([
+      expect.objectContaining({
+        code: 'THREADS_STALLED',
+        message: expect.stringMatching(/^ORT's 2 wasm threads did not start within 3000 ms \(stuck after 'threads-starting'\): (that worker was given up, and its session built in a fresh one|2 such workers were given up, and their sessions built in fresh ones)$/),
+      }),
+    ]);
     expectClose(r.outputs, f32.example.expected, 1e-4);
   });
 
@@ -155,12 +161,18 @@ test.describe('cores', () => {
     await openHarness(page);
     const r = await page.evaluate(async () => {
       const cores = navigator.hardwareConcurrency; // right in Chromium and Firefox (WebKitGTK's is what the probe is for)
-      return { cores, measured: await window.harness.measureParallelism(2 * cores) };
+      // Other processes on a shared machine can slow the probe's window alone more than its windows side by
+      // side, which reads high (2.62 once, on 2 cores), or the reverse, which reads low (0.15, 0.03 and 0.27 in
+      // a row once, at a load average of 15): up to 3 probes, until one reads within the bounds.
+      const within = (m: number) => m > 0 && m < 1.3 * cores;
+      const readings: number[] = [];
+      while (readings.length < 3 && !readings.some(within)) readings.push(await window.harness.measureParallelism(2 * cores));
+      return { cores, readings, within: readings.filter(within) };
     });
     // Twice as many spinning workers as cores cannot run more than the cores allow (a little noise aside):
-    // a probe whose windows did not overlap would read close to 2 × cores.
-    expect(r.measured).toBeLessThan(1.3 * r.cores);
-    expect(r.measured).toBeGreaterThan(0.3);
+    // a probe whose windows did not overlap would read close to 2 × cores every time, one that counted no
+    // work side by side 0.
+    expect(r.within, `readings: ${r.readings.join(', ')} on ${r.cores} cores`).toHaveLength(1);
   });
 
   test('capabilities say which cores threads are sized by, and a given core count is trusted without a probe', async ({ page }) => {

@@ -251,27 +251,42 @@ test.describe('scheduler', () => {
   test('a crashed multi-threaded worker whose rebuild hangs is rebuilt with one thread: the model goes on, with a warning', async ({ page }) => {
     const r = await page.evaluate(async ([url]) => {
       const { harness } = window;
-      const engine = harness.crashingEngine({ wasm: { threads: 2 }, sessionTimeoutMs: 2000 });
+      // The deadline ends the hung rebuild below; it also bounds every other build of this engine, so it leaves
+      // room for a busy machine (a 1-thread build took over 2 s here at a load average of 14).
+      const engine = harness.crashingEngine({ wasm: { threads: 2 }, sessionTimeoutMs: 6000 });
       const warnings: string[] = [];
       engine.addEventListener('warning', (e) => warnings.push((e as CustomEvent).detail.message));
-      const model = await engine.load(url, { schedule: { workers: 1 } });
+      // The precondition is a 2-thread worker. A first load can itself end on 1 thread (a thread start that
+      // stalls, or a 2-thread build past the deadline on a busy machine: rare, but seen in Firefox): load again.
+      const loads: Array<number | string> = [];
+      let model: Awaited<ReturnType<typeof engine.load>> | null = null;
+      while (loads.length < 4 && model?.info.threads !== 2) {
+        await model?.dispose();
+        model = await engine.load(url, { schedule: { workers: 1 } }).catch((e) => (loads.push(harness.caught(e).message), null));
+        if (model) loads.push(model.info.threads);
+      }
+      if (!model || model.info.threads !== 2) {
+        await engine.dispose();
+        return { loads, outcome: 'no 2-thread worker', pool: null, warnings };
+      }
+      warnings.length = 0; // only the rebuild's warnings are under test
       const x = () => ({ x: { type: 'float32' as const, data: new Float32Array(64).fill(0.25), dims: [1, 64] } });
       const reference = Array.from((await model.run(x())).y.data as Float32Array);
       harness.hangMultiThreadBuilds = true; // from now on, a 2-thread build never answers
       harness.crashNextRuns = 1;
       const outcome = await Promise.race([
         model.run(x(), { transfer: false }).then((o) => (JSON.stringify(Array.from(o.y.data as Float32Array)) === JSON.stringify(reference) ? 'retried' : 'wrong'), (e) => harness.caught(e).code),
-        new Promise<string>((res) => setTimeout(() => res('hang'), 20_000)),
+        new Promise<string>((res) => setTimeout(() => res('hang'), 30_000)),
       ]);
       harness.hangMultiThreadBuilds = false;
-      const result = { threads: model.info.threads, outcome, pool: model.stats().pool, warnings };
+      const result = { loads, outcome, pool: model.stats().pool, warnings };
       await engine.dispose();
       return result;
     }, [fixtureUrl('mlp_f32')] as const);
-    expect(r.threads).toBe(2);
+    expect(r.loads.at(-1), `threads of each load: ${r.loads.join(', ')}`).toBe(2);
     expect(r.outcome).toBe('retried');
     expect(r.pool).toMatchObject({ respawns: 1, workers: 1 });
-    expect(r.warnings).toContainEqual(expect.stringMatching(/could not be rebuilt with 2 threads \(building a wasm session with 2 thread\(s\) took longer than 2000 ms\); rebuilding it with 1 thread/));
+    expect(r.warnings).toContainEqual(expect.stringMatching(/could not be rebuilt with 2 threads \(building a wasm session with 2 thread\(s\) took longer than 6000 ms\); rebuilding it with 1 thread/));
   });
 
   test('crash with a pipelined job: both jobs in the dead worker are retried on its replacement', async ({ page }) => {

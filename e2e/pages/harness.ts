@@ -4,6 +4,7 @@ import { measureParallelism } from '../../lib/pool/parallelism.js';
 import { mulberry32 } from '../../scripts/fixtures/random.js';
 import { encodeModel } from '../../lib/onnx/index.js';
 import { makeModel, makeNode, makeValueInfo } from '../../lib/onnx/build.js';
+import { makeTensor } from '../../lib/onnx/tensor.js';
 import type { EngineOptions, LoadOptions, Tensor, TensorType } from '../../lib/index.js';
 
 export interface JsonTensor {
@@ -55,6 +56,34 @@ const harness = {
   /** A model `output = Neg(input)` over float32 [batch, 2], with the tensor names given (names are data, not keys). */
   negModel(input: string, output: string): Uint8Array {
     return encodeModel(makeModel({ nodes: [makeNode('Neg', [input], [output])], inputs: [makeValueInfo(input, 'float32', ['batch', 2])], outputs: [makeValueInfo(output, 'float32', ['batch', 2])] }));
+  },
+  /**
+   * `y = ReduceSum(Expand(x, dims))` over float32 x [1]: one intermediate of dims' product in floats, and a
+   * scalar out. With dims past wasm32's 4 GiB it cannot be allocated, whatever the page does: out of memory.
+   */
+  expandModel(dims: number[]): Uint8Array {
+    return encodeModel(
+      makeModel({
+        nodes: [makeNode('Expand', ['x', 'shape'], ['big']), makeNode('ReduceSum', ['big'], ['y'], { keepdims: 0 })],
+        inputs: [makeValueInfo('x', 'float32', [1])],
+        outputs: [makeValueInfo('y', 'float32', [])],
+        initializers: [makeTensor('shape', 'int64', [dims.length], dims.map(BigInt))],
+      }),
+    );
+  },
+  /** Workers a noGpuEngine creates from now on have no WebGPU (see no-gpu-worker.ts). */
+  noGpuInNewWorkers: false,
+  /** An engine whose workers lose navigator.gpu while noGpuInNewWorkers is set. */
+  noGpuEngine(options: EngineOptions = {}) {
+    return pageinfer.createEngine({
+      ...options,
+      createWorker: () => {
+        const name = harness.noGpuInNewWorkers ? 'pageinfer-no-gpu' : 'pageinfer';
+        const w = new Worker(new URL('./no-gpu-worker.ts', import.meta.url), { type: 'module', name });
+        spawned.push(w);
+        return w;
+      },
+    });
   },
   /** Seeded uniform numbers in [0, 1), so random test patterns repeat. */
   random(seed: number): () => number {

@@ -1,5 +1,5 @@
 import { planBackends, resolveThreads } from '../backend/choose.js';
-import { DisposedError, WorkerCrashedError, toAbortError } from '../errors/index.js';
+import { DeviceLostError, DisposedError, WorkerCrashedError, toAbortError } from '../errors/index.js';
 import { Pool } from '../pool/pool.js';
 import { sizePool } from '../pool/size.js';
 import { StatsRecorder } from '../profile/stats.js';
@@ -115,11 +115,22 @@ export class Engine extends EventTarget {
     const handle = opened.replica.handle;
 
     let scheduler: Scheduler | null = null;
+    let info!: ModelInfo; // filled in below; read by the pool's events, which come later
     const pool = new Pool(opened.replica, bytes, opened.config, schedule.recycle ?? {}, {
       onAvailable: () => scheduler?.onAvailable(),
-      onEmpty: (reason) => scheduler?.close(new WorkerCrashedError(`Every worker of this model died and none could be rebuilt: ${reason}`, { reason })),
+      onEmpty: (reason, cause) => {
+        const message = `Every worker of this model died and none could be rebuilt: ${reason}`;
+        scheduler?.close(cause instanceof DeviceLostError ? new DeviceLostError(message, cause.details) : new WorkerCrashedError(message, { reason }));
+      },
       onWarning: (message) => warn('POOL_DEGRADED', message),
-    });
+      // Never a silent fallback: the model's info says which backend serves it now, and why.
+      onBackendChanged: (backend, message) => {
+        info.backend = backend;
+        info.reason = message;
+        info.threads = backend === 'webgl' ? 1 : info.threads;
+        warn('BACKEND_FALLBACK', message);
+      },
+    }, plan.order.slice(plan.order.indexOf(opened.config.backend) + 1));
     pool.adopt(opened.extra);
     try {
       await pool.grow(opened.workers ?? size.workers, signal);
@@ -132,7 +143,7 @@ export class Engine extends EventTarget {
     const recorder = new StatsRecorder();
     const built = buildScheduler(pool, handle, schedule, options.freeDimensionOverrides, recorder);
     scheduler = built.scheduler;
-    const info: ModelInfo = {
+    info = {
       source: typeof src === 'string' || src instanceof URL ? String(src) : `${bytes.byteLength} bytes`,
       backend: opened.config.backend,
       reason: opened.reason,

@@ -1,6 +1,6 @@
 import type { BackendPlan } from '../backend/choose.js';
 import type { BackendName } from '../backend/types.js';
-import { AbortError, BackendUnavailableError, InvalidModelError, ModelLoadError, PageInferError, UnsupportedModelError, reviveError, serializeError } from '../errors/index.js';
+import { AbortError, BackendUnavailableError, InvalidModelError, ModelLoadError, OutOfMemoryError, PageInferError, UnsupportedModelError, reviveError, serializeError } from '../errors/index.js';
 import { Replica, type SessionConfig } from '../pool/replica.js';
 import type { Attempt, ProgressCallback } from './types.js';
 
@@ -49,6 +49,11 @@ export async function openFirstReplica(
     }
   }
   const summary = attempts.map((a) => `${a.backend}×${a.threads}: ${a.error?.message}`).join('; ');
+  // Out of memory on the last backend tried: what the user must act on (a smaller model, fewer live ones).
+  const last = attempts.at(-1);
+  if (last?.error?.code === OutOfMemoryError.code) {
+    throw new OutOfMemoryError(`No backend could build this model without running out of memory (${summary})`, { stage: 'load', candidates: plan.candidates, attempts });
+  }
   throw new ModelLoadError(`No backend could run this model (${summary})`, {
     candidates: plan.candidates,
     attempts,

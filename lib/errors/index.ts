@@ -60,6 +60,18 @@ export class TimeoutError extends defineError('TimeoutError', 'TIMEOUT') {}
 /** The worker that hosted the model died (crash, OOM, terminate). */
 export class WorkerCrashedError extends defineError('WorkerCrashedError', 'WORKER_CRASHED') {}
 /**
+ * The WebGPU device a model ran on was lost (GPU process crash, driver reset, the browser reclaiming
+ * the GPU). A request gets it only when the retry on a rebuilt session could not be made or failed too;
+ * `details` has the browser's `reason` and `message`.
+ */
+export class DeviceLostError extends defineError('DeviceLostError', 'DEVICE_LOST') {}
+/**
+ * A model or a request needs more memory than the browser gives (wasm32 addresses 4 GiB at most; some
+ * browsers refuse new wasm instances sooner). `details`: `stage` ('load' | 'run'), and where known
+ * `requestedBytes`, `wasmHeapBytes` (the heap when it failed), `limitBytes`. The worker is replaced.
+ */
+export class OutOfMemoryError extends defineError('OutOfMemoryError', 'OUT_OF_MEMORY') {}
+/**
  * The worker script could not load, so nothing can run. `details` has `url`, `cause`
  * ('not-found' | 'unreachable' | 'not-javascript' | 'module-error' | 'transient' | 'unknown'),
  * the browser's own words where it gave some, and a `hint` at the fix.
@@ -99,6 +111,8 @@ const classes = [
   AbortError,
   TimeoutError,
   WorkerCrashedError,
+  DeviceLostError,
+  OutOfMemoryError,
   WorkerLoadError,
   QueueFullError,
   QuantizeError,

@@ -1,3 +1,5 @@
+import type { BackendName } from '../backend/types.js';
+import { DeviceLostError, type PageInferError } from '../errors/index.js';
 import { Replica, type SessionConfig } from './replica.js';
 
 export interface RecycleOptions {
@@ -11,8 +13,10 @@ export interface PoolEvents {
   /** A replica became available (new, replaced, or finished a job). */
   onAvailable(): void;
   /** Every replica is gone and none could be rebuilt. */
-  onEmpty(reason: string): void;
+  onEmpty(reason: string, cause: Error): void;
   onWarning(message: string): void;
+  /** The pool's workers now build on `backend` (the device of the one before was lost and none came back). */
+  onBackendChanged?(backend: BackendName, message: string): void;
 }
 
 /**
@@ -29,9 +33,11 @@ export class Pool {
   constructor(
     first: Replica,
     private readonly bytes: Uint8Array,
-    private readonly config: SessionConfig,
+    private config: SessionConfig,
     private readonly recycle: RecycleOptions,
     private readonly events: PoolEvents,
+    /** Backends to rebuild on, in order, when the GPU device is lost and no worker can be built on the current one. */
+    private readonly fallbacks: readonly BackendName[] = [],
   ) {
     this.replicas = [];
     this.add(first);
@@ -50,7 +56,7 @@ export class Pool {
 
   /** Replaces `r` when its worker dies. A pool that never replaces anything overrides this to keep no listener. */
   protected watch(r: Replica): void {
-    r.onDeath(() => this.replace(r, 'crashed'));
+    r.onDeath((error) => this.replace(r, 'crashed', error));
   }
 
   /** What each replica is built from: a profiling replica is built from the same. */
@@ -112,13 +118,13 @@ export class Pool {
   }
 
   /** Swaps a dead or worn replica for a fresh one; the old one is disposed. */
-  replace(old: Replica, why: 'crashed' | 'recycled'): void {
+  replace(old: Replica, why: 'crashed' | 'recycled', cause?: PageInferError): void {
     const index = this.replicas.indexOf(old);
     if (index < 0 || this.disposed) return;
     this.replicas.splice(index, 1);
     if (why === 'crashed') this.respawns++;
     void old.dispose();
-    const job = this.rebuild(why).then(
+    const job = (cause instanceof DeviceLostError ? this.rebuildAfterDeviceLoss(cause) : this.rebuild(why)).then(
       (fresh) => {
         if (this.disposed) return void fresh.dispose();
         this.add(fresh);
@@ -126,7 +132,7 @@ export class Pool {
       },
       (error: Error) => {
         this.events.onWarning(`a ${why} worker could not be rebuilt: ${error.message}`);
-        if (this.replicas.length === 0 && this.rebuilding.size <= 1) this.events.onEmpty(`no worker left: ${error.message}`);
+        if (this.replicas.length === 0 && this.rebuilding.size <= 1) this.events.onEmpty(`no worker left: ${error.message}`, error);
       },
     );
     this.rebuilding.add(job);
@@ -147,6 +153,36 @@ export class Pool {
       this.events.onWarning(`a ${why} worker could not be rebuilt with ${this.config.threads} threads (${(error as Error).message}); rebuilding it with 1 thread`);
       return Replica.open(this.bytes, { ...this.config, threads: 1 });
     }
+  }
+
+  /**
+   * A worker whose GPU device was lost is rebuilt on WebGPU where an adapter comes back (a fresh worker
+   * gets a fresh device), else on the next backend of the load's plan, and the pool keeps to that one.
+   */
+  private async rebuildAfterDeviceLoss(lost: DeviceLostError): Promise<Replica> {
+    const failures: string[] = [];
+    const tried = this.config.backend;
+    try {
+      return await this.rebuild('crashed');
+    } catch (error) {
+      if (this.disposed) throw error;
+      failures.push(`${tried}: ${(error as Error).message}`);
+    }
+    for (const backend of this.fallbacks.filter((b) => b !== tried)) {
+      const config: SessionConfig = { ...this.config, backend, threads: backend === 'webgl' ? 1 : this.config.threads };
+      try {
+        const fresh = await Replica.open(this.bytes, config);
+        if (this.config.backend === tried) {
+          this.config = config; // later rebuilds too: the lost device's backend failed to come back
+          this.events.onBackendChanged?.(backend, `${backend} after the ${tried} device was lost (${lost.message}) and ${failures.join('; ')}`);
+        }
+        return fresh;
+      } catch (error) {
+        if (this.disposed) throw error;
+        failures.push(`${backend}: ${(error as Error).message}`);
+      }
+    }
+    throw new DeviceLostError(`${lost.message}; no worker could be rebuilt (${failures.join('; ')})`, { ...lost.details, failures });
   }
 
   /** True while a replacement worker is being built. */

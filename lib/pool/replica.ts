@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
-import { TimeoutError } from '../errors/index.js';
+import { OutOfMemoryError, TimeoutError, type PageInferError } from '../errors/index.js';
 import { transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage, type TraceEvent, type WorkerMemory } from '../protocol/index.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost } from '../worker/host.js';
@@ -118,8 +118,8 @@ export class Replica {
     return this.host.alive;
   }
 
-  /** Calls `listener` once when the worker dies (also when it is disposed). */
-  onDeath(listener: () => void): void {
+  /** Calls `listener` once when the worker dies (also when it is disposed), with why it died. */
+  onDeath(listener: (error: PageInferError) => void): void {
     this.host.onDeath(listener);
   }
 
@@ -137,6 +137,11 @@ export class Replica {
       this.runs++;
       this.bytes += sent + byteSize(result.outputs);
       return result;
+    } catch (error) {
+      // A heap that failed to grow stays as big as it got, and ORT may be left half-allocated: the pool
+      // replaces the worker (its other jobs are retried there), and this request fails with the error.
+      if (error instanceof OutOfMemoryError) this.host.terminate(`out of memory: ${error.message}`);
+      throw error;
     } finally {
       this.inflight--;
       this.outstandingRows -= rows;

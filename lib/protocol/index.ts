@@ -112,6 +112,19 @@ export function isRunReply(data: unknown): data is RunReply {
   return tag === 'ok' || tag === 'error';
 }
 
+/**
+ * The worker's word that the WebGPU device its sessions run on is lost (GPUDevice.lost): the page
+ * gives up the worker at once, failing what it had in flight with DeviceLostError, and the pool builds
+ * a fresh one (a fresh worker gets a fresh device; ORT keeps the lost one for the worker's life).
+ */
+export interface DeviceLostNotice {
+  readonly pageinferDeviceLost: { readonly reason: string; readonly message: string };
+}
+
+export function isDeviceLostNotice(data: unknown): data is DeviceLostNotice {
+  return typeof (data as DeviceLostNotice | null)?.pageinferDeviceLost === 'object';
+}
+
 export interface WorkerApi {
   /**
    * Takes a Web Lock named `name` for the worker's whole life and resolves once

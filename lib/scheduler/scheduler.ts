@@ -1,4 +1,4 @@
-import { PageInferError, QueueFullError, WorkerCrashedError, toAbortError } from '../errors/index.js';
+import { DeviceLostError, PageInferError, QueueFullError, WorkerCrashedError, toAbortError } from '../errors/index.js';
 import type { Pool } from '../pool/pool.js';
 import type { Replica } from '../pool/replica.js';
 import type { StatsRecorder } from '../profile/stats.js';
@@ -284,8 +284,9 @@ export class Scheduler {
         this.pool.afterJob(replica);
       },
       (error: unknown) => {
-        if (error instanceof WorkerCrashedError) {
-          // The pool has already replaced the worker: it hears of every death first (Pool.add).
+        if (error instanceof WorkerCrashedError || error instanceof DeviceLostError) {
+          // The pool has already replaced the worker: it hears of every death first (Pool.add). A lost GPU
+          // device is a death too: the worker is given up, and rebuilt on a fresh device or another backend.
           for (const r of group) this.retryOrFail(r, error, single && transfer && moved(feeds)); // the shared run channel copies, never moves
         } else {
           for (const r of group) if (!r.settled) (this.stats.recordError(), r.reject(error));
@@ -296,7 +297,7 @@ export class Scheduler {
     );
   }
 
-  private retryOrFail(r: Request, error: WorkerCrashedError, inputsMoved: boolean): void {
+  private retryOrFail(r: Request, error: WorkerCrashedError | DeviceLostError, inputsMoved: boolean): void {
     if (r.settled) return;
     if (!inputsMoved && r.retries < this.config.retries) {
       r.retries++;
@@ -306,7 +307,8 @@ export class Scheduler {
     }
     this.stats.recordError();
     const why = inputsMoved ? 'its inputs were transferred to the dead worker (run with transfer: false to allow a retry)' : `retried ${r.retries} time(s)`;
-    r.reject(new WorkerCrashedError(`${error.message}; request not retried: ${why}`, { ...error.details, retries: r.retries, inputsMoved }));
+    const Cls = error instanceof DeviceLostError ? DeviceLostError : WorkerCrashedError;
+    r.reject(new Cls(`${error.message}; request not retried: ${why}`, { ...error.details, retries: r.retries, inputsMoved }));
   }
 
   /** Pool events land here. */

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
-import { TimeoutError, WorkerCrashedError, WorkerLoadError, reviveError, toAbortError, type PageInferError } from '../errors/index.js';
-import { isRunReply, isSlotReply, registerErrorTransfer, workerReadyMessage, type RunReply, type RunRequest, type RunResult, type WorkerApi } from '../protocol/index.js';
+import { DeviceLostError, TimeoutError, WorkerCrashedError, WorkerLoadError, reviveError, toAbortError, type PageInferError } from '../errors/index.js';
+import { isDeviceLostNotice, isRunReply, isSlotReply, registerErrorTransfer, workerReadyMessage, type RunReply, type RunRequest, type RunResult, type WorkerApi } from '../protocol/index.js';
 import { initialSlotBytes } from '../protocol/run-slots.js';
 import type { Feeds } from '../tensor/types.js';
 import { diagnoseWorkerLoad } from './diagnose.js';
@@ -64,6 +64,7 @@ export class WorkerHost {
     this.worker.addEventListener('message', (e: MessageEvent) => {
       if (isRunReply(e.data)) this.answer(e.data);
       else if (isSlotReply(e.data)) this.answerSlot(e.data);
+      else if (isDeviceLostNotice(e.data)) this.deviceLost(e.data.pageinferDeviceLost);
     });
     this.worker.addEventListener('error', (e) => {
       e.preventDefault();
@@ -226,6 +227,16 @@ export class WorkerHost {
   terminate(reason = 'worker terminated'): void {
     this.worker.terminate();
     if (!this.loadFailing) this.markDead(reason);
+  }
+
+  /**
+   * The worker's GPU device is lost: none of its sessions can run again (ORT keeps the dead device for
+   * the worker's life). Replies to runs that ended before the loss came first, in order, and were
+   * delivered; everything still in flight fails with DeviceLostError, and the worker is given up.
+   */
+  private deviceLost(info: { reason: string; message: string }): void {
+    this.worker.terminate();
+    this.die(new DeviceLostError(`The WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}); its worker was given up`, { ...info }));
   }
 
   private markDead(reason: string): void {

@@ -2,7 +2,8 @@ import type * as Ort from 'onnxruntime-web';
 import { compatibilityError } from '../backend/compat.js';
 import { loadOrt, type OrtModule } from '../backend/ort.js';
 import type { BackendName } from '../backend/types.js';
-import { InferenceError, ProfileUnavailableError, SessionCreateError, PageInferError } from '../errors/index.js';
+import { InferenceError, OutOfMemoryError, ProfileUnavailableError, SessionCreateError, PageInferError } from '../errors/index.js';
+import { outOfMemoryCause, wasm32LimitBytes } from '../errors/memory.js';
 import { parseProfile } from '../profile/ops.js';
 import { decodeModel, encodeModel, graphInputs, graphOutputs, opHistogram, renameUnsafeValues } from '../onnx/index.js';
 import { setNamed } from '../tensor/named.js';
@@ -12,9 +13,12 @@ import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
 import { captureStdout } from './stdout.js';
 import { startThreads } from './thread-start.js';
 import { adoptModules, takeCompiledModules } from './wasm-share.js';
+import { assertDeviceAlive, assertDeviceAliveAfterFailure, watchGpuDevice } from './device.js';
+import { workerMemory } from './memory.js';
 
 interface Entry {
   session: Ort.InferenceSession;
+  backend: BackendName;
   ort: OrtModule;
   /** Tensor names ORT's JS cannot carry (see onnx/rename.ts): original → ORT's name, and back. */
   toOrt: Map<string, string>;
@@ -50,6 +54,14 @@ function configure(ort: OrtModule, request: SessionRequest): void {
 }
 
 export async function createSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle> {
+  try {
+    return await buildSession(request, onStage);
+  } catch (error) {
+    throw asOutOfMemory(error, 'load', request.backend) ?? error;
+  }
+}
+
+async function buildSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle> {
   const started = performance.now();
   const model = decodeModel(request.bytes); // InvalidModelError before ORT sees bad bytes
   const ops = opHistogram(model);
@@ -87,6 +99,7 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
     }
   };
   const session = await build(bytes);
+  if (request.backend === 'webgpu') await watchGpuDevice(ort);
   const id = nextId++;
   const shared = takeCompiledModules();
   let shapes: ShapeSessions | undefined;
@@ -95,7 +108,7 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
     shapes.add(fixedDims, session);
   }
   const names = { inputs: inputs.map((v) => v.name), outputs: outputs.map((v) => v.name) };
-  sessions.set(id, { session, ort, toOrt, fromOrt: new Map([...toOrt].map(([a, b]) => [b, a])), shapes, names });
+  sessions.set(id, { session, backend: request.backend, ort, toOrt, fromOrt: new Map([...toOrt].map(([a, b]) => [b, a])), shapes, names });
   return {
     id,
     backend: request.backend,
@@ -116,6 +129,8 @@ export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResu
   const entry = sessions.get(id);
   if (!entry) throw new InferenceError(`No session ${id} in this worker (released?; it holds ${sessions.size ? [...sessions.keys()].join(", ") : "none"})`, { sessionId: id });
   const { ort, toOrt, fromOrt } = entry;
+  const gpu = entry.backend === 'webgpu';
+  if (gpu) assertDeviceAlive();
   const session = entry.shapes ? await entry.shapes.sessionFor(feeds) : entry.session;
   const inputs: Record<string, Ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) setNamed(inputs, toOrt.get(name) ?? name, new ort.Tensor(t.type, t.data as never, t.dims));
@@ -124,7 +139,8 @@ export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResu
   try {
     results = await session.run(inputs);
   } catch (cause) {
-    throw new InferenceError(`Inference failed: ${messageOf(cause)}`, {}, { cause });
+    if (gpu) await assertDeviceAliveAfterFailure(); // what failed was the device, not the model
+    throw asOutOfMemory(cause, 'run', entry.backend) ?? new InferenceError(`Inference failed: ${messageOf(cause)}`, {}, { cause });
   }
   const computeMs = performance.now() - started;
   const outputs: Outputs = {};
@@ -134,6 +150,7 @@ export async function runSession(id: number, feeds: Feeds): Promise<Pick<RunResu
     setNamed(outputs, fromOrt.get(name) ?? name, { type: tensor.type as Tensor['type'], data: ownCopy(data as TensorData), dims: [...tensor.dims] });
     tensor.dispose();
   }
+  if (gpu) assertDeviceAlive(); // outputs read back from a device lost meanwhile are not to be trusted
   return { outputs, computeMs };
 }
 
@@ -158,6 +175,25 @@ export async function releaseSession(id: number): Promise<void> {
   const entry = sessions.get(id);
   sessions.delete(id);
   await (entry?.shapes ? entry.shapes.release() : entry?.session.release());
+}
+
+/**
+ * An allocation failure as OutOfMemoryError, with the sizes known: the wasm heap when it failed and
+ * wasm32's limit (ORT says neither what it asked for nor how much it had).
+ */
+function asOutOfMemory(error: unknown, stage: 'load' | 'run', backend: BackendName): OutOfMemoryError | null {
+  if (error instanceof OutOfMemoryError) return error;
+  const message = messageOf(error);
+  const cause = outOfMemoryCause(message);
+  if (!cause) return null;
+  const heap = workerMemory().wasmHeapBytes;
+  const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+  const sizes = heap === null ? '' : `; the wasm heap had ${mib(heap)} of wasm32's ${mib(wasm32LimitBytes)}`;
+  return new OutOfMemoryError(
+    `Out of memory ${stage === 'load' ? 'building' : 'running'} a ${backend} session: ${cause}${sizes} (${message.trim()})`,
+    { stage, backend, wasmHeapBytes: heap, limitBytes: wasm32LimitBytes, availableBytes: heap === null ? null : wasm32LimitBytes - heap, browserMessage: message.trim() },
+    { cause: error },
+  );
 }
 
 /** A view that owns its whole ArrayBuffer, so it can be transferred (never the wasm heap). */
