@@ -10,11 +10,14 @@ import { QuantizeError } from '../errors/index.js';
 import type { Feeds, Outputs } from '../tensor/types.js';
 import { quantize, type QuantizeOptions, type QuantizeResult } from './quantize.js';
 import { ortSession, runAll } from './runner.js';
+import { makeEvalInputs, type EvalDataOptions } from './evalinputs.js';
 
 export interface OutputComparison {
   output: string;
   /** Cosine similarity of all values over all evaluation inputs. */
   cosine: number;
+  /** ‖int8 − float‖ / ‖float‖ over all evaluation inputs. */
+  relL2: number;
   maxAbs: number;
 }
 
@@ -22,7 +25,7 @@ export interface OutputComparison {
 export function compareOutputs(reference: readonly Outputs[], actual: readonly Outputs[], only?: readonly string[]): OutputComparison[] {
   const names = only ?? Object.keys(reference[0] ?? {});
   return names.map((output) => {
-    let dot = 0, na = 0, nb = 0, maxAbs = 0;
+    let dot = 0, na = 0, nb = 0, nd = 0, maxAbs = 0;
     reference.forEach((ref, k) => {
       const a = ref[output].data as ArrayLike<number>;
       const b = actual[k][output].data as ArrayLike<number>;
@@ -32,11 +35,13 @@ export function compareOutputs(reference: readonly Outputs[], actual: readonly O
         dot += x * y;
         na += x * x;
         nb += y * y;
+        nd += (x - y) * (x - y);
         maxAbs = Math.max(maxAbs, Math.abs(x - y));
       }
     });
     const cosine = na === 0 && nb === 0 ? 1 : dot / (Math.sqrt(na) * Math.sqrt(nb) || 1);
-    return { output, cosine, maxAbs };
+    const relL2 = na === 0 ? Math.sqrt(nd) : Math.sqrt(nd / na);
+    return { output, cosine, relL2, maxAbs };
   });
 }
 
@@ -51,16 +56,25 @@ export interface GuardTarget {
   maxMetricDrop?: number;
 }
 
+/** What the guard aims for when no target is given: every output's cosine to float ≥ 0.99. */
+export const defaultTarget: GuardTarget = { minCosine: 0.99 };
+
 export interface GuardOptions extends QuantizeOptions {
-  evalInputs: readonly Feeds[];
-  target: GuardTarget;
+  /** Default: made from the model's input metadata (see evalinputs.ts and `evalData`). */
+  evalInputs?: readonly Feeds[];
+  /** How to make evaluation inputs when `evalInputs` is not given. */
+  evalData?: EvalDataOptions;
+  /** Default `defaultTarget`. */
+  target?: GuardTarget;
   /** Stop after keeping this many nodes in float (default: all candidates). */
   maxExcluded?: number;
   /**
-   * How a sensitive node is kept: 'float' (default: weights and math float) or
-   * 'weight-only' (int8 weights, float math: the file stays nearly as small).
+   * How a sensitive node is kept: 'float' (weights and math float), 'weight-only' (int8
+   * weights, float math: the file stays nearly as small) or 'auto' (default): weight-only
+   * first, and when every candidate is weight-only and the target is still missed, the
+   * most sensitive of them go on to full float, one at a time.
    */
-  keepAs?: 'float' | 'weight-only';
+  keepAs?: 'float' | 'weight-only' | 'auto';
   /**
    * Tensors to compare instead of the graph outputs, e.g. the logits before a final
    * Softmax, whose saturated probabilities make cosine jump on a single ambiguous frame.
@@ -93,24 +107,30 @@ export interface GuardReport {
   final: Evaluation;
   excluded: ExcludedNode[];
   met: boolean;
+  target: GuardTarget;
+  /** The kind of evaluation data the guard made, when none was given. */
+  evalKind?: string;
 }
 
-export async function guardedQuantize(input: Uint8Array | ModelProto, options: GuardOptions): Promise<QuantizeResult & { guard: GuardReport }> {
+export async function guardedQuantize(input: Uint8Array | ModelProto, options: GuardOptions = {}): Promise<QuantizeResult & { guard: GuardReport }> {
   const bytes = input instanceof Uint8Array ? input : encodeModel(input);
   const session = options.session ?? ortSession;
-  const { target } = options;
+  const target = options.target ?? defaultTarget;
   const compare = options.compare?.length ? options.compare : undefined;
+  const floatModel = decodeModel(bytes);
+  const made = options.evalInputs ? undefined : makeEvalInputs(floatModel, options.evalData);
+  const evalInputs = options.evalInputs ?? made!.inputs;
+  if (!evalInputs.length) throw new QuantizeError('The accuracy guard needs at least one evaluation input', {});
   const graphOutputs = (model: ModelProto) => (model.graph?.output ?? []).map((o) => o.name!);
   const run = (model: ModelProto, modelBytes: Uint8Array) => {
-    if (!compare) return runAll(session, modelBytes, options.evalInputs);
+    if (!compare) return runAll(session, modelBytes, evalInputs);
     const produced = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []));
     const missing = compare.filter((t) => !produced.has(t));
     if (missing.length) {
       throw new QuantizeError(`Cannot compare '${missing[0]}': no node of the ${model === floatModel ? 'float' : 'quantized'} model produces it (a tensor between two integer ops is folded away; compare one that a float node reads)`, { tensor: missing[0] });
     }
-    return runAll(session, exposeTensors(model, compare), options.evalInputs, [...new Set([...graphOutputs(model), ...compare])]);
+    return runAll(session, exposeTensors(model, compare), evalInputs, [...new Set([...graphOutputs(model), ...compare])]);
   };
-  const floatModel = decodeModel(bytes);
   const reference = await run(floatModel, bytes);
   const floatMetric = target.metric?.(reference);
   const evaluate = async (q: QuantizeResult): Promise<Evaluation> => {
@@ -125,41 +145,60 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
   // Calibrate once; every trial below reuses the ranges.
   let best = await quantize(bytes, options);
   const ranges = best.ranges;
-  const weightOnly = options.keepAs === 'weight-only';
-  // `exclude` lists the options' own exclusions plus the nodes kept so far.
-  const trial = (exclude: string[]) => {
-    const own = new Set(options.exclude ?? []);
-    const kept = exclude.filter((n) => !own.has(n));
-    return weightOnly
-      ? quantize(bytes, { ...options, ranges, weightOnly: [...(options.weightOnly ?? []), ...kept], onProgress: undefined })
-      : quantize(bytes, { ...options, ranges, exclude, onProgress: undefined });
-  };
+  const keepAs = options.keepAs ?? 'auto';
+  const own = new Set(options.exclude ?? []);
+  // Nodes kept so far, as weight-only (int8 weights, float math) or float.
+  const trial = (asWeightOnly: string[], asFloat: string[]) =>
+    quantize(bytes, {
+      ...options,
+      ranges,
+      exclude: [...own, ...asFloat, ...asWeightOnly],
+      weightOnly: [...(options.weightOnly ?? []), ...asWeightOnly.filter((n) => !own.has(n))],
+      onProgress: undefined,
+    });
   const initial = await evaluate(best);
   const excluded: ExcludedNode[] = [];
   let current = initial;
   if (!initial.met) {
-    const base = [...(options.exclude ?? [])];
     const nodes = best.report.quantized;
     const sensitivity: { node: string; op: string; alone: Evaluation; score: number }[] = [];
     for (let i = 0; i < nodes.length; i++) {
       const others = nodes.filter((_, j) => j !== i).map((n) => n.node);
-      const alone = await evaluate(await quantize(bytes, { ...options, ranges, exclude: [...base, ...others], onProgress: undefined }));
+      const alone = await evaluate(await quantize(bytes, { ...options, ranges, exclude: [...own, ...others], onProgress: undefined }));
       sensitivity.push({ node: nodes[i].node, op: nodes[i].op, alone, score: errorScore(alone, floatMetric) });
       options.onProgress?.({ stage: 'evaluate', done: i + 1, total: nodes.length });
     }
     sensitivity.sort((a, b) => b.score - a.score);
-    const limit = options.maxExcluded ?? sensitivity.length;
-    for (const s of sensitivity.slice(0, limit)) {
-      base.push(s.node);
-      const q = await trial(base);
+    const limit = Math.min(options.maxExcluded ?? sensitivity.length, sensitivity.length);
+    const asWeightOnly: string[] = [];
+    const asFloat: string[] = [];
+    const step = async (s: (typeof sensitivity)[number], keptAs: 'float' | 'weight-only') => {
+      const q = await trial(asWeightOnly, asFloat);
       const before = current;
       current = await evaluate(q);
       best = q;
-      excluded.push({ node: s.node, op: s.op, keptAs: weightOnly ? 'weight-only' : 'float', alone: s.alone, after: current, reason: describe(s.alone, before, current, floatMetric) });
+      const entry = { node: s.node, op: s.op, keptAs, alone: s.alone, after: current, reason: describe(s.alone, before, current, floatMetric) };
+      const at = excluded.findIndex((e) => e.node === s.node);
+      if (at >= 0) excluded[at] = entry; // weight-only was not enough: now float
+      else excluded.push(entry);
+    };
+    const firstAs = keepAs === 'float' ? 'float' : 'weight-only';
+    for (const s of sensitivity.slice(0, limit)) {
+      (firstAs === 'float' ? asFloat : asWeightOnly).push(s.node);
+      await step(s, firstAs);
       if (current.met) break;
     }
+    if (!current.met && keepAs === 'auto') {
+      // Float activations were not enough: the weights themselves do not survive int8.
+      for (const s of sensitivity.slice(0, limit)) {
+        asWeightOnly.splice(asWeightOnly.indexOf(s.node), 1);
+        asFloat.push(s.node);
+        await step(s, 'float');
+        if (current.met) break;
+      }
+    }
   }
-  return { ...best, guard: { floatMetric, initial, final: current, excluded, met: current.met } };
+  return { ...best, guard: { floatMetric, initial, final: current, excluded, met: current.met, target, evalKind: made?.kind } };
 }
 
 /** Larger is worse: metric drop when a metric is given, else the worst cosine gap and max-abs. */

@@ -13,14 +13,14 @@
 import { setAttribute } from '../onnx/build.js';
 import type { ModelProto, NodeProto } from '../onnx/index.js';
 import { NameAllocator, removeUnused, walkGraphs } from './graph.js';
-import { quantizeWeight, type QType } from './params.js';
+import { channelAxis, quantizeWeight, type PerChannel, type QType } from './params.js';
 import { GraphRewriter, nodeLabel, weightOf, type NodeReport } from './rewrite.js';
 
 export interface WeightOnlyOptions {
   /** Node names (or first output names). */
   nodes: ReadonlySet<string>;
   weightType: QType;
-  perChannel: boolean;
+  perChannel: PerChannel;
   symmetric: boolean;
 }
 
@@ -42,7 +42,7 @@ export function weightCandidates(model: ModelProto, opTypes: readonly string[], 
 }
 
 /** The opset weight-only DequantizeLinear needs. */
-export const weightOnlyOpset = (perChannel: boolean) => (perChannel ? 13 : 10);
+export const weightOnlyOpset = (perChannel: PerChannel) => (perChannel ? 13 : 10);
 
 /** Rewrites the named nodes in place (the opset must already be high enough); returns what it did. */
 export function quantizeWeightsOnly(model: ModelProto, opts: WeightOnlyOptions): { done: NodeReport[]; skipped: NodeReport[] } {
@@ -64,7 +64,7 @@ export function quantizeWeightsOnly(model: ModelProto, opts: WeightOnlyOptions):
           skipped.push({ node: label, op, detail: `weight-only: ${weight}` });
         } else {
           rewire(rw, node, weight, opts); // emits the DequantizeLinear before the node
-          done.push({ node: label, op, detail: `weight-only ${opts.weightType} ${opts.perChannel ? 'per-channel' : 'per-tensor'} (float math)` });
+          done.push({ node: label, op, detail: `weight-only ${opts.weightType} ${channelAxis(opts.perChannel, op === 'Conv') >= 0 ? 'per-channel' : 'per-tensor'} (float math)` });
         }
       }
       rw.keep(node);
@@ -78,7 +78,7 @@ export function quantizeWeightsOnly(model: ModelProto, opts: WeightOnlyOptions):
 
 function rewire(rw: GraphRewriter, node: NodeProto, weight: { data: Float32Array; dims: number[]; name: string }, opts: WeightOnlyOptions): void {
   const isConv = node.opType === 'Conv';
-  const axis = opts.perChannel ? (isConv ? 0 : 1) : -1;
+  const axis = channelAxis(opts.perChannel, isConv);
   const q = quantizeWeight(weight.data, weight.dims, opts.weightType, opts.symmetric, axis);
   const channelDims = axis < 0 ? [] : [q.scale.length];
   const wq = rw.constant(`${weight.name}_quantized`, q.type, weight.dims, q.data);
