@@ -6,7 +6,7 @@
  *
  *   image  — float rank-4 inputs with 1 or 3 channels: a light background with dark
  *            rectangles, bars and strokes of several sizes, blurred, plus a little noise,
- *            mapped to `range` (default [0, 1]). Symbolic H and W default to 64.
+ *            mapped to `range` (default [0, 1]). Symbolic H and W default to 128.
  *   audio  — the first float input is a signal: a few harmonic tones with a syllable-like
  *            envelope plus noise, amplitude ~0.3 (symbolic length 512); other float inputs
  *            (recurrent state) are zeros; integer scalars are the sample rate (16000).
@@ -87,7 +87,7 @@ function shapeOf(v: ValueInfo, kind: string, isSignal: boolean, options: EvalDat
   return dims.map((d, i) => {
     if (typeof d === 'number') return d;
     if (i === 0) return 1;
-    if (kind === 'image' && dims.length === 4 && i >= 2) return 64;
+    if (kind === 'image' && dims.length === 4 && i >= 2) return 128;
     if (kind === 'audio' && isSignal && i === dims.length - 1) return 512;
     if (kind === 'tokens' && isInt(v.type) && i === dims.length - 1) return 16;
     return 1;
@@ -126,7 +126,7 @@ function fillImage(data: Float32Array, dims: number[], r: Rng, [lo, hi]: readonl
     const bg = 0.75 + 0.2 * r.uniform();
     const gx = (r.uniform() - 0.5) * 0.2;
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) plane[y * w + x] = bg + (gx * x) / w;
-    const shapes = 6 + Math.floor(r.uniform() * 10);
+    const shapes = 2 + Math.floor(r.uniform() * 4);
     for (let k = 0; k < shapes; k++) {
       const stroke = r.uniform() < 0.6; // thin bars, like glyph strokes
       const sw = Math.max(1, Math.round(stroke ? 1 + r.uniform() * 3 : r.uniform() * w * 0.4));
@@ -134,8 +134,31 @@ function fillImage(data: Float32Array, dims: number[], r: Rng, [lo, hi]: readonl
       const [bw, bh] = r.uniform() < 0.5 ? [sw, sh] : [sh, sw];
       const x0 = Math.floor(r.uniform() * w);
       const y0 = Math.floor(r.uniform() * h);
-      const ink = r.uniform() * 0.5;
+      const ink = 0.35 + r.uniform() * 0.35;
       for (let y = y0; y < Math.min(h, y0 + bh); y++) for (let x = x0; x < Math.min(w, x0 + bw); x++) plane[y * w + x] = ink;
+    }
+    // Rows of glyph-like marks (a few strokes per cell): what text detectors and recognisers respond to.
+    const rows = Math.max(1, Math.min(6, Math.floor(h / 24)));
+    for (let k = 0; k < rows; k++) {
+      const band = h / rows;
+      const size = Math.max(5, Math.round(Math.min(band * 0.7, 10 + 12 * r.uniform())));
+      const top = Math.floor(k * band + r.uniform() * Math.max(1, band - size));
+      const cell = Math.max(3, Math.round(size * 0.7));
+      const pen = Math.max(1, Math.round(size / 7));
+      for (let x0 = Math.floor(r.uniform() * cell); x0 + cell <= w; x0 += cell + Math.round(r.uniform() * pen * 2)) {
+        if (r.uniform() < 0.12) continue; // a space
+        for (let s = 0; s < 2 + Math.floor(r.uniform() * 3); s++) {
+          const vertical = r.uniform() < 0.5;
+          const ox = x0 + Math.floor(r.uniform() * (cell - pen));
+          const oy = top + Math.floor(r.uniform() * (size - pen));
+          const len = Math.round(cell * (0.5 + 0.5 * r.uniform()));
+          for (let t = 0; t < len; t++) for (let p = 0; p < pen; p++) {
+            const y = vertical ? top + Math.round((t * size) / len) : oy + p;
+            const x = vertical ? ox + p : x0 + t;
+            if (y < h && x < w) plane[y * w + x] = 0.05;
+          }
+        }
+      }
     }
     for (let ch = 0; ch < c; ch++) {
       const tint = (r.uniform() - 0.5) * 0.05;

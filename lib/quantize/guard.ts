@@ -172,28 +172,37 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
     const limit = Math.min(options.maxExcluded ?? sensitivity.length, sensitivity.length);
     const asWeightOnly: string[] = [];
     const asFloat: string[] = [];
-    const step = async (s: (typeof sensitivity)[number], keptAs: 'float' | 'weight-only') => {
+    // Keeps one more node and evaluates; a keep that leaves the model worse (its error and
+    // the others' can cancel) is undone, so the file stays as small as the target allows.
+    const step = async (s: (typeof sensitivity)[number], keptAs: 'float' | 'weight-only', undo: () => void) => {
       const q = await trial(asWeightOnly, asFloat);
       const before = current;
-      current = await evaluate(q);
+      const after = await evaluate(q);
+      if (!after.met && errorScore(after, floatMetric) > errorScore(before, floatMetric)) return undo();
+      current = after;
       best = q;
-      const entry = { node: s.node, op: s.op, keptAs, alone: s.alone, after: current, reason: describe(s.alone, before, current, floatMetric) };
+      const entry = { node: s.node, op: s.op, keptAs, alone: s.alone, after, reason: describe(s.alone, before, after, floatMetric) };
       const at = excluded.findIndex((e) => e.node === s.node);
       if (at >= 0) excluded[at] = entry; // weight-only was not enough: now float
       else excluded.push(entry);
     };
     const firstAs = keepAs === 'float' ? 'float' : 'weight-only';
+    const firstList = firstAs === 'float' ? asFloat : asWeightOnly;
     for (const s of sensitivity.slice(0, limit)) {
-      (firstAs === 'float' ? asFloat : asWeightOnly).push(s.node);
-      await step(s, firstAs);
+      firstList.push(s.node);
+      await step(s, firstAs, () => firstList.pop());
       if (current.met) break;
     }
     if (!current.met && keepAs === 'auto') {
       // Float activations were not enough: the weights themselves do not survive int8.
       for (const s of sensitivity.slice(0, limit)) {
-        asWeightOnly.splice(asWeightOnly.indexOf(s.node), 1);
+        const at = asWeightOnly.indexOf(s.node);
+        if (at >= 0) asWeightOnly.splice(at, 1);
         asFloat.push(s.node);
-        await step(s, 'float');
+        await step(s, 'float', () => {
+          asFloat.pop();
+          if (at >= 0) asWeightOnly.splice(at, 0, s.node);
+        });
         if (current.met) break;
       }
     }

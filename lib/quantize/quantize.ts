@@ -9,7 +9,7 @@ import type { PerChannel, QType } from './params.js';
 import { foldBatchNorm } from './fold.js';
 import { ortSession, type SessionFactory } from './runner.js';
 import { calibrateFor, quantizeStatic } from './static.js';
-import { defaultOpset, ensureOpset } from './opset.js';
+import { defaultOpset, ensureOpset, opsetBlocker } from './opset.js';
 import { quantizeWeightsOnly, weightCandidates, weightOnlyOpset } from './weightonly.js';
 import type { NodeReport } from './rewrite.js';
 
@@ -91,7 +91,9 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   const perChannel = options.perChannel ?? 'conv';
   const symmetricWeights = options.symmetricWeights ?? true;
   const opsetBefore = defaultOpset(model);
-  if (weightOnly.size > 0) ensureOpset(model, weightOnlyOpset(perChannel));
+  // Weight-only uses DequantizeLinear (per-channel: opset 13). A model whose opset cannot be
+  // raised that far (Resize changed meaning at 13) gets the Cast·scale form (weightonly.ts).
+  if (weightOnly.size > 0 && !opsetBlocker(model, weightOnlyOpset(perChannel))) ensureOpset(model, weightOnlyOpset(perChannel));
   let result: RewriteResult;
   let ranges: ReadonlyMap<string, Range> | undefined;
   if (mode === 'dynamic') {

@@ -13,6 +13,7 @@
 import { setAttribute } from '../onnx/build.js';
 import type { ModelProto, NodeProto } from '../onnx/index.js';
 import { NameAllocator, removeUnused, walkGraphs } from './graph.js';
+import { defaultOpset } from './opset.js';
 import { channelAxis, quantizeWeight, type PerChannel, type QType } from './params.js';
 import { GraphRewriter, nodeLabel, weightOf, type NodeReport } from './rewrite.js';
 
@@ -51,6 +52,7 @@ export function quantizeWeightsOnly(model: ModelProto, opts: WeightOnlyOptions):
   if (opts.nodes.size === 0) return { done, skipped };
   const names = new NameAllocator(model);
   const created = new Set<NodeProto>();
+  const opset = defaultOpset(model);
   const seen = new Set<string>();
   walkGraphs(model.graph!, (graph, scope) => {
     const rw = new GraphRewriter(graph, scope, names, created);
@@ -63,7 +65,7 @@ export function quantizeWeightsOnly(model: ModelProto, opts: WeightOnlyOptions):
         if (typeof weight === 'string') {
           skipped.push({ node: label, op, detail: `weight-only: ${weight}` });
         } else {
-          rewire(rw, node, weight, opts); // emits the DequantizeLinear before the node
+          rewire(rw, node, weight, opts, opset); // emits the DequantizeLinear before the node
           done.push({ node: label, op, detail: `weight-only ${opts.weightType} ${channelAxis(opts.perChannel, op === 'Conv') >= 0 ? 'per-channel' : 'per-tensor'} (float math)` });
         }
       }
@@ -76,15 +78,29 @@ export function quantizeWeightsOnly(model: ModelProto, opts: WeightOnlyOptions):
   return { done, skipped };
 }
 
-function rewire(rw: GraphRewriter, node: NodeProto, weight: { data: Float32Array; dims: number[]; name: string }, opts: WeightOnlyOptions): void {
+function rewire(rw: GraphRewriter, node: NodeProto, weight: { data: Float32Array; dims: number[]; name: string }, opts: WeightOnlyOptions, opset: number): void {
   const isConv = node.opType === 'Conv';
   const axis = channelAxis(opts.perChannel, isConv);
   const q = quantizeWeight(weight.data, weight.dims, opts.weightType, opts.symmetric, axis);
   const channelDims = axis < 0 ? [] : [q.scale.length];
   const wq = rw.constant(`${weight.name}_quantized`, q.type, weight.dims, q.data);
-  const ws = rw.constant(`${weight.name}_scale`, 'float32', channelDims, q.scale);
-  const wzp = rw.constant(`${weight.name}_zero_point`, q.type, channelDims, channelDims.length ? q.zeroPoint : [q.zeroPoint[0]]);
-  const [wdq] = rw.emit('DequantizeLinear', [wq, ws, wzp], `${weight.name}_dequantized`, axis < 0 ? {} : { axis });
+  let wdq: string;
+  if (opset >= weightOnlyOpset(axis >= 0)) {
+    const ws = rw.constant(`${weight.name}_scale`, 'float32', channelDims, q.scale);
+    const wzp = rw.constant(`${weight.name}_zero_point`, q.type, channelDims, channelDims.length ? q.zeroPoint : [q.zeroPoint[0]]);
+    [wdq] = rw.emit('DequantizeLinear', [wq, ws, wzp], `${weight.name}_dequantized`, axis < 0 ? {} : { axis });
+  } else {
+    // Opset too low for (per-channel) DequantizeLinear: (float(q) − zp) · scale, with the
+    // scale shaped to broadcast along the axis. ORT folds it into a float constant at session creation, like DequantizeLinear.
+    const bdims = weight.dims.map((d, i) => (i === axis ? d : 1));
+    const ws = rw.constant(`${weight.name}_scale`, 'float32', axis < 0 ? [] : bdims, q.scale);
+    let [wf] = rw.emit('Cast', [wq], `${weight.name}_float`, { to: 1 });
+    if (q.zeroPoint.some((z) => z !== 0)) {
+      const zp = rw.constant(`${weight.name}_zero_point`, 'float32', axis < 0 ? [] : bdims, Float32Array.from(q.zeroPoint));
+      [wf] = rw.emit('Sub', [wf, zp], `${weight.name}_centred`);
+    }
+    [wdq] = rw.emit('Mul', [wf, ws], `${weight.name}_dequantized`);
+  }
   const inputs = [...node.input!];
   inputs[1] = wdq;
   node.input = inputs;
