@@ -17,6 +17,8 @@ import { validateModel } from '../quantize/validate.js';
 import type { Feeds } from '../tensor/types.js';
 import { loadFeeds, readBytes, writeAtomic } from './io.js';
 import { progressBar } from './progress.js';
+import { planForWasm, type SpeedPlan } from '../quantize/speed.js';
+import type { EvalDataOptions } from '../quantize/evalinputs.js';
 
 export const usage = `Usage:
   pageinfer quantize <in.onnx> <out.onnx> [options]
@@ -43,6 +45,12 @@ export const usage = `Usage:
       --vocab <n>                  token ids for --eval-kind tokens, default 1000
       --sample-rate <n>            integer scalar inputs for --eval-kind audio, default 16000
       --keep-as auto|float|weight-only   how the guard keeps sensitive nodes, default auto (weight-only, then float)
+      --optimize-for wasm          measure in ORT-web's wasm backend and keep int8 weights with float math
+                                   where integer kernels are slower (per op class: Conv, MatMul/Gemm)
+      --batch <n>                  rows per run for --optimize-for, default 1
+      --threads <n>                wasm threads for --optimize-for, default 1
+      --weight-only-form cast|dequantize   how int8-weights nodes store weights, default cast (folded by ORT
+                                   at session creation: float speed; dequantize runs DequantizeLinear each call)
       --strict                     exit 1 (and write nothing) when the guard cannot meet the target
       --no-guard                   skip the accuracy guard (it runs by default)
       --compare <tensors>          guard: compare these tensors (e.g. pre-Softmax logits), not the outputs
@@ -69,6 +77,10 @@ const options = {
   vocab: { type: 'string' },
   'sample-rate': { type: 'string' },
   strict: { type: 'boolean' },
+  'weight-only-form': { type: 'string' },
+  'optimize-for': { type: 'string' },
+  batch: { type: 'string' },
+  threads: { type: 'string' },
   'no-guard': { type: 'boolean' },
   'weight-type': { type: 'string' },
   'activation-type': { type: 'string' },
@@ -168,6 +180,20 @@ export function guardTable(g: GuardReport): string[] {
   return lines;
 }
 
+function positive(name: string, value: string | undefined): number | undefined {
+  const n = number(name, value);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** What --optimize-for measured and chose. */
+export function speedTable(p: SpeedPlan): string[] {
+  const lines = [`speed (ORT-web wasm in this process, batch ${p.batch}, ${p.threads} thread(s), median ms per run): float ${p.floatMs.toFixed(3)} ms, ${mb(p.floatBytes)}`];
+  for (const c of p.candidates) lines.push(`  ${c === p.chosen ? '→' : ' '} ${c.name.padEnd(44)} ${c.medianMs.toFixed(3)} ms (${(p.floatMs / c.medianMs).toFixed(2)}× float speed), ${mb(c.bytes)} (${(p.floatBytes / c.bytes).toFixed(2)}× smaller)`);
+  lines.push(`  predicted speed-up over float: ${p.speedup.toFixed(2)}× at batch ${p.batch} (noisy on a busy machine: measure in the browser to be sure)`);
+  return lines;
+}
+
 /** Returns the exit code: 1 with --strict when the guard missed its target. */
 async function runQuantize(args: string[], v: Values, out: (s: string) => void): Promise<number> {
   const [inPath, outPath] = args;
@@ -190,6 +216,7 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
     activationType: oneOf('activation-type', v['activation-type'], ['int8', 'uint8'] as const),
     perChannel: v['per-channel'] ? true : v['per-tensor'] ? false : 'conv',
     foldBatchNorm: !v['no-fold-bn'],
+    weightOnlyForm: oneOf('weight-only-form', v['weight-only-form'], ['cast', 'dequantize'] as const) ?? 'cast',
     symmetricWeights: !v.asymmetric,
     opTypes: v['op-types']?.split(','),
     exclude: v.exclude?.split(',').filter(Boolean),
@@ -202,20 +229,27 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
     onProgress: (p) => bar.update(p.stage, p.done, p.total),
   };
   let result: QuantizeResult & { guard?: GuardReport };
+  let plan: SpeedPlan | undefined;
+  const evalData: EvalDataOptions = {
+    kind: oneOf('eval-kind', v['eval-kind'], ['auto', 'image', 'audio', 'tokens', 'normal'] as const),
+    range: parseRange(v['eval-range']),
+    shapes: parseShapes(v['eval-shape']),
+    seeds,
+    vocab: number('vocab', v.vocab),
+    sampleRate: number('sample-rate', v['sample-rate']),
+  };
   try {
+    if (oneOf('optimize-for', v['optimize-for'], ['wasm'] as const)) {
+      bar.update('measure', 0, 1);
+      plan = await planForWasm(bytes, opts, { batch: positive('batch', v.batch), threads: positive('threads', v.threads), evalData });
+      opts.weightOnly = plan.chosen.weightOnly;
+    }
     result = v['no-guard']
       ? await quantize(bytes, opts)
       : await guardedQuantize(bytes, {
           ...opts,
           evalInputs: v.eval ? await feedsFor(v.eval, bytes) : calibration,
-          evalData: {
-            kind: oneOf('eval-kind', v['eval-kind'], ['auto', 'image', 'audio', 'tokens', 'normal'] as const),
-            range: parseRange(v['eval-range']),
-            shapes: parseShapes(v['eval-shape']),
-            seeds,
-            vocab: number('vocab', v.vocab),
-            sampleRate: number('sample-rate', v['sample-rate']),
-          },
+          evalData,
           target: v.target ? parseTarget(v.target) : undefined,
           keepAs: oneOf('keep-as', v['keep-as'], ['auto', 'float', 'weight-only'] as const),
           compare: v.compare?.split(',').filter(Boolean),
@@ -235,6 +269,7 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
   out(`size ${mb(r.sizeBefore)} → ${mb(r.sizeAfter)} (${(r.sizeBefore / r.sizeAfter).toFixed(2)}× smaller) → ${strictFail ? '(not written: --strict)' : outPath}`);
   for (const s of r.weightOnly) out(`  weight-only: ${s.node} (${s.op}): ${s.detail}`);
   for (const s of r.skipped) out(`  float: ${s.node} (${s.op}): ${s.detail}`);
+  if (plan) for (const line of speedTable(plan)) out(line);
   if (result.guard) for (const line of guardTable(result.guard)) out(line);
   else out('guard: off (--no-guard): the int8 model was not compared with the float one');
   if (strictFail) out(`pageinfer: --strict: the target was not met; nothing written to ${outPath}`);

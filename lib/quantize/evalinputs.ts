@@ -34,6 +34,8 @@ export interface EvalDataOptions {
   vocab?: number;
   /** audio: the value of integer scalar inputs. */
   sampleRate?: number;
+  /** The value of symbolic first dims (default 1). */
+  batch?: number;
   /** Concrete dims per input name, for symbolic dims the defaults get wrong. */
   shapes?: Readonly<Record<string, readonly number[]>>;
 }
@@ -86,7 +88,7 @@ function shapeOf(v: ValueInfo, kind: string, isSignal: boolean, options: EvalDat
   const dims = v.dims ?? [];
   return dims.map((d, i) => {
     if (typeof d === 'number') return d;
-    if (i === 0) return 1;
+    if (i === 0) return options.batch ?? 1;
     if (kind === 'image' && dims.length === 4 && i >= 2) return 128;
     if (kind === 'audio' && isSignal && i === dims.length - 1) return 512;
     if (kind === 'tokens' && isInt(v.type) && i === dims.length - 1) return 16;

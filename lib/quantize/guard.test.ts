@@ -7,7 +7,8 @@ import { encodeModel, makeTensor } from '../onnx/index.js';
 import { makeModel, makeNode, makeValueInfo } from '../onnx/build.js';
 import { detectKind, makeEvalInputs } from './evalinputs.js';
 import { foldBatchNorm } from './fold.js';
-import { guardedQuantize } from './index.js';
+import { describeModel } from './describe.js';
+import { guardedQuantize, quantize } from './index.js';
 import { chainModel, clone, floatTensor, maxAbsDiff, randomArray, runModel, seededRandom } from './testing.js';
 
 const rand = seededRandom(18);
@@ -102,6 +103,21 @@ describe('accuracy guard by default', () => {
     const xs = [{ x: floatTensor(randomArray(50, rand), [1, 2, 5, 5]) }];
     const [a] = await runModel(model, xs);
     const [b] = await runModel(folded, xs);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+  });
+
+  it("weight-only form 'cast' (Cast·scale, folded by ORT into a float weight) computes what DequantizeLinear does, at any opset", async () => {
+    const conv = chainModel([1, 2, 5, 5], [{ op: 'Conv', weight: { dims: [3, 2, 3, 3], data: randomArray(54, rand, 0.5) }, attrs: { pads: [1, 1, 1, 1] } }], 11);
+    const dq = await quantize(conv, { mode: 'weight-only' });
+    const cast = await quantize(conv, { mode: 'weight-only', weightOnlyForm: 'cast' });
+    expect(dq.model.graph!.node!.map((n) => n.opType)).toEqual(['DequantizeLinear', 'Conv']);
+    expect(dq.report.opset.to).toBe(13);
+    expect(cast.model.graph!.node!.map((n) => n.opType)).toEqual(['Cast', 'Mul', 'Conv']);
+    expect(cast.report.opset.to).toBe(11);
+    expect(describeModel(cast.model, cast.bytes.byteLength).format).toBe('weight-only');
+    const xs = [{ x: floatTensor(randomArray(50, rand), [1, 2, 5, 5]) }];
+    const [a] = await runModel(dq.model, xs);
+    const [b] = await runModel(cast.model, xs);
     expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
   });
 

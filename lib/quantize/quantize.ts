@@ -10,7 +10,7 @@ import { foldBatchNorm } from './fold.js';
 import { ortSession, type SessionFactory } from './runner.js';
 import { calibrateFor, quantizeStatic } from './static.js';
 import { defaultOpset, ensureOpset, opsetBlocker } from './opset.js';
-import { quantizeWeightsOnly, weightCandidates, weightOnlyOpset } from './weightonly.js';
+import { quantizeWeightsOnly, weightCandidates, weightOnlyOpset, type WeightOnlyForm } from './weightonly.js';
 import type { NodeReport } from './rewrite.js';
 
 export const quantizableOps = ['MatMul', 'Gemm', 'Conv'] as const;
@@ -46,6 +46,12 @@ export interface QuantizeOptions {
    * size of full int8, the accuracy of float activations. Per-channel needs opset 13.
    */
   weightOnly?: readonly string[];
+  /**
+   * How weight-only nodes store their weights: 'dequantize' (DequantizeLinear, the
+   * default; ORT runs it on every call) or 'cast' (Cast·scale, which ORT folds into a
+   * float constant at session creation: float speed). See weightonly.ts.
+   */
+  weightOnlyForm?: WeightOnlyForm;
   /** Static: sample inputs for activation ranges. */
   calibration?: { inputs: readonly Feeds[]; method?: CalibrationMethod; percentile?: number };
   /** Static: ranges from an earlier calibration (skips running the model). */
@@ -93,7 +99,7 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   const opsetBefore = defaultOpset(model);
   // Weight-only uses DequantizeLinear (per-channel: opset 13). A model whose opset cannot be
   // raised that far (Resize changed meaning at 13) gets the Cast·scale form (weightonly.ts).
-  if (weightOnly.size > 0 && !opsetBlocker(model, weightOnlyOpset(perChannel))) ensureOpset(model, weightOnlyOpset(perChannel));
+  if (weightOnly.size > 0 && options.weightOnlyForm !== 'cast' && !opsetBlocker(model, weightOnlyOpset(perChannel))) ensureOpset(model, weightOnlyOpset(perChannel));
   let result: RewriteResult;
   let ranges: ReadonlyMap<string, Range> | undefined;
   if (mode === 'dynamic') {
@@ -126,7 +132,7 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   } else {
     throw new QuantizeError(`Unknown mode '${String(mode)}' (use dynamic, static or weight-only)`, { mode });
   }
-  const wo = quantizeWeightsOnly(model, { nodes: weightOnly, weightType, perChannel, symmetric: symmetricWeights });
+  const wo = quantizeWeightsOnly(model, { nodes: weightOnly, weightType, perChannel, symmetric: symmetricWeights, form: options.weightOnlyForm });
   const kept = new Set(wo.done.map((n) => n.node));
   result = {
     ...result,
