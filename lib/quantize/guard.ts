@@ -1,8 +1,9 @@
 /**
- * Accuracy guard: quantize, compare against the float model on evaluation
- * inputs, and if a target is missed, keep the most sensitive nodes in float,
- * one at a time, until it is met. Sensitivity of a node is the error of the
- * model with only that node quantized.
+ * Accuracy guard: quantize, compare against the float model on evaluation inputs
+ * (made from the input metadata when none are given), and if the target (default:
+ * cosine >= 0.99 per output) is missed, keep the most sensitive nodes with float math
+ * (int8 weights) or fully float: the fewest, found by bisection over the sensitivity
+ * order. Sensitivity of a node is the error of the model with only that node quantized.
  */
 import { decodeModel, encodeModel, type ModelProto } from '../onnx/index.js';
 import { exposeTensors } from './calibrate.js';
@@ -96,7 +97,7 @@ export interface ExcludedNode {
   keptAs: 'float' | 'weight-only';
   /** The error with only this node quantized. */
   alone: Evaluation;
-  /** The whole model's result once this node (and earlier ones) stayed float. */
+  /** The whole model's result with every kept node kept. */
   after: Evaluation;
   reason: string;
 }
@@ -170,41 +171,44 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
     }
     sensitivity.sort((a, b) => b.score - a.score);
     const limit = Math.min(options.maxExcluded ?? sensitivity.length, sensitivity.length);
-    const asWeightOnly: string[] = [];
-    const asFloat: string[] = [];
-    // Keeps one more node and evaluates; a keep that leaves the model worse (its error and
-    // the others' can cancel) is undone, so the file stays as small as the target allows.
-    const step = async (s: (typeof sensitivity)[number], keptAs: 'float' | 'weight-only', undo: () => void) => {
-      const q = await trial(asWeightOnly, asFloat);
-      const before = current;
-      const after = await evaluate(q);
-      if (!after.met && errorScore(after, floatMetric) > errorScore(before, floatMetric)) return undo();
-      current = after;
+    const order = sensitivity.slice(0, limit);
+    // Keeping more of the most sensitive nodes brings the model closer to float, so the
+    // fewest that meet the target are found by bisection over that order: log2(n) trials
+    // instead of one per node (a trial is a whole quantize + evaluation).
+    const smallest = async (make: (k: number) => Promise<QuantizeResult>): Promise<{ k: number; q: QuantizeResult; e: Evaluation } | { k: -1; q: QuantizeResult; e: Evaluation }> => {
+      const all = await make(limit);
+      const allE = await evaluate(all);
+      if (!allE.met) return { k: -1, q: all, e: allE };
+      let lo = 1, hi = limit, found = { k: limit, q: all, e: allE };
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const q = await make(mid);
+        const e = await evaluate(q);
+        if (e.met) { hi = mid; found = { k: mid, q, e }; } else lo = mid + 1;
+      }
+      return found;
+    };
+    const names = (k: number) => order.slice(0, k).map((s) => s.node);
+    const record = (kept: Array<{ s: (typeof order)[number]; as: 'float' | 'weight-only' }>, q: QuantizeResult, e: Evaluation, note: string) => {
       best = q;
-      const entry = { node: s.node, op: s.op, keptAs, alone: s.alone, after, reason: describe(s.alone, before, after, floatMetric) };
-      const at = excluded.findIndex((e) => e.node === s.node);
-      if (at >= 0) excluded[at] = entry; // weight-only was not enough: now float
-      else excluded.push(entry);
+      current = e;
+      excluded.length = 0;
+      for (const { s, as } of kept) excluded.push({ node: s.node, op: s.op, keptAs: as, alone: s.alone, after: e, reason: `${describeAlone(s.alone, floatMetric)}; ${note}` });
     };
     const firstAs = keepAs === 'float' ? 'float' : 'weight-only';
-    const firstList = firstAs === 'float' ? asFloat : asWeightOnly;
-    for (const s of sensitivity.slice(0, limit)) {
-      firstList.push(s.node);
-      await step(s, firstAs, () => firstList.pop());
-      if (current.met) break;
-    }
-    if (!current.met && keepAs === 'auto') {
-      // Float activations were not enough: the weights themselves do not survive int8.
-      for (const s of sensitivity.slice(0, limit)) {
-        const at = asWeightOnly.indexOf(s.node);
-        if (at >= 0) asWeightOnly.splice(at, 1);
-        asFloat.push(s.node);
-        await step(s, 'float', () => {
-          asFloat.pop();
-          if (at >= 0) asWeightOnly.splice(at, 0, s.node);
-        });
-        if (current.met) break;
+    const first = await smallest((k) => (firstAs === 'float' ? trial([], names(k)) : trial(names(k), [])));
+    if (first.k > 0) {
+      record(order.slice(0, first.k).map((s) => ({ s, as: firstAs })), first.q, first.e, `the ${first.k} most sensitive node(s) kept ${firstAs === 'float' ? 'float' : 'with float math'} are the fewest that meet the target`);
+    } else if (keepAs === 'auto') {
+      // Float activations everywhere were not enough: some weights do not survive int8.
+      const second = await smallest((k) => trial(names(limit).slice(k), names(k)));
+      if (second.k > 0) {
+        record([...order.slice(0, second.k).map((s) => ({ s, as: 'float' as const })), ...order.slice(second.k).map((s) => ({ s, as: 'weight-only' as const }))], second.q, second.e, `float math everywhere was not enough; the ${second.k} most sensitive kept fully float are the fewest that meet the target`);
+      } else {
+        record(order.map((s) => ({ s, as: 'float' as const })), second.q, second.e, 'the target is not met even with every candidate float');
       }
+    } else {
+      record(order.map((s) => ({ s, as: firstAs })), first.q, first.e, `the target is not met even with every candidate kept ${firstAs === 'float' ? 'float' : 'with float math'}`);
     }
   }
   return { ...best, guard: { floatMetric, initial, final: current, excluded, met: current.met, target, evalKind: made?.kind } };
@@ -220,10 +224,10 @@ function worstGap(e: Evaluation): number {
   return Math.max(...e.outputs.map((o) => 1 - o.cosine)) + 1e-9 * Math.max(...e.outputs.map((o) => o.maxAbs));
 }
 
-function describe(alone: Evaluation, before: Evaluation, after: Evaluation, floatMetric: number | undefined): string {
-  const cos = (e: Evaluation) => Math.min(...e.outputs.map((o) => o.cosine)).toFixed(5);
-  const abs = (e: Evaluation) => Math.max(...e.outputs.map((o) => o.maxAbs)).toPrecision(3);
-  const metric = (e: Evaluation) => (e.metric !== undefined ? `, metric ${e.metric.toFixed(4)}${floatMetric !== undefined ? ` (float ${floatMetric.toFixed(4)})` : ''}` : '');
-  return `most sensitive left: quantized alone it gives cosine ${cos(alone)}, max-abs ${abs(alone)}${metric(alone)}; keeping it float moved the model from cosine ${cos(before)} to ${cos(after)}, max-abs ${abs(before)} to ${abs(after)}${metric(after)}`;
+function describeAlone(alone: Evaluation, floatMetric: number | undefined): string {
+  const cos = Math.min(...alone.outputs.map((o) => o.cosine)).toFixed(5);
+  const abs = Math.max(...alone.outputs.map((o) => o.maxAbs)).toPrecision(3);
+  const metric = alone.metric !== undefined ? `, metric ${alone.metric.toFixed(4)}${floatMetric !== undefined ? ` (float ${floatMetric.toFixed(4)})` : ''}` : '';
+  return `quantized alone it gives cosine ${cos}, max-abs ${abs}${metric}`;
 }
 

@@ -30,6 +30,8 @@ export interface SpeedOptions {
   /** Measuring rounds per candidate (default 15; each round runs every candidate once). */
   rounds?: number;
   evalData?: EvalDataOptions;
+  /** Inputs to time with (real data, already at `batch` rows); default made from the input metadata. */
+  feeds?: Feeds;
 }
 
 export interface SpeedCandidate {
@@ -89,7 +91,7 @@ export async function planForWasm(floatBytes: Uint8Array, options: QuantizeOptio
     { label: 'Conv', nodes: opTypes.includes('Conv') ? weightCandidates(model, ['Conv'], exclude) : [] },
     { label: 'MatMul/Gemm', nodes: weightCandidates(model, opTypes.filter((o) => o !== 'Conv'), exclude) },
   ].filter((c) => c.nodes.length > 0);
-  const feeds = makeEvalInputs(model, { ...speed.evalData, batch, seeds: 1 }).inputs[0];
+  const feeds = speed.feeds ?? makeEvalInputs(model, { ...speed.evalData, batch, seeds: 1 }).inputs[0];
   // Every subset of classes kept as int8-weights: 2^classes candidates (at most 4).
   const variants: Array<{ name: string; weightOnly: string[]; bytes: Uint8Array }> = [];
   for (let mask = 0; mask < 1 << classes.length; mask++) {
