@@ -204,11 +204,14 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
       const second = await smallest((k) => trial(names(limit).slice(k), names(k)));
       if (second.k > 0) {
         record([...order.slice(0, second.k).map((s) => ({ s, as: 'float' as const })), ...order.slice(second.k).map((s) => ({ s, as: 'weight-only' as const }))], second.q, second.e, `float math everywhere was not enough; the ${second.k} most sensitive kept fully float are the fewest that meet the target`);
-      } else {
-        record(order.map((s) => ({ s, as: 'float' as const })), second.q, second.e, 'the target is not met even with every candidate float');
+      } else if (errorScore(first.e, floatMetric) < errorScore(initial, floatMetric)) {
+        // Unreachable even fully float (the error is elsewhere, e.g. nodes the options keep
+        // weight-only): keeping candidates float would cost size for nothing. Float math
+        // everywhere, at nearly the int8 size, was the closest.
+        record(order.map((s) => ({ s, as: 'weight-only' as const })), first.q, first.e, 'the target is not met even with every candidate float; float math everywhere came closest');
       }
-    } else {
-      record(order.map((s) => ({ s, as: firstAs })), first.q, first.e, `the target is not met even with every candidate kept ${firstAs === 'float' ? 'float' : 'with float math'}`);
+    } else if (errorScore(first.e, floatMetric) < errorScore(initial, floatMetric)) {
+      record(order.map((s) => ({ s, as: firstAs })), first.q, first.e, `the target is not met even with every candidate kept ${firstAs === 'float' ? 'float' : 'with float math'}; that came closest`);
     }
   }
   return { ...best, guard: { floatMetric, initial, final: current, excluded, met: current.met, target, evalKind: made?.kind } };

@@ -39,6 +39,7 @@ import { layoutPage, lineCoverage, mapIoU, renderPage } from '../ocr/page.js';
 import { ctcDecode, renderLine } from '../ocr/render.js';
 import { calibrationLines, charAgreement, evalLines } from '../ocr/text.js';
 import { describeModel } from '../../lib/quantize/describe.js';
+import { decodeModel } from '../../lib/onnx/index.js';
 import { quantizeForWasm, type GuardFigures, type MixFigures, type MixResult } from './mix.js';
 import { buildIntro, buildProgress, seconds, verboseRequested, type BuildProgress, type BuildReason, type Log } from './progress.js';
 
@@ -297,6 +298,13 @@ export const recInt8Options: QuantizeOptions = { mode: 'static', format: 'qopera
 export const recQdqOptions: QuantizeOptions = { mode: 'static', format: 'qdq', perChannel: true, weightOnly: recWeightOnly };
 export const detInt8Options: QuantizeOptions = { mode: 'static', format: 'qoperator', perChannel: true };
 
+/** The tensor the final Softmax reads: the guard compares logits, as saturated probabilities swing on one ambiguous frame (search-rec.ts). */
+function recLogits(float: Uint8Array): string {
+  const model = decodeModel(float);
+  const out = model.graph!.output![0].name;
+  return model.graph!.node!.find((n) => n.output?.[0] === out)!.input![0];
+}
+
 /** Rendered lines padded (white) or cropped to `width`, stacked as one batch. */
 function lineBatch(texts: readonly string[], scale: number, width: number): Feeds['x'] {
   const H = 48;
@@ -382,7 +390,7 @@ const ppocrFamily: Family = {
           const isStatic = options.mode === 'static';
           ranges ??= isStatic ? (await quantize(float, { ...options, calibration: { inputs: recCalibration(), method: 'percentile' } })).ranges : undefined;
           const m = file === 'ppocr-rec.int8.onnx'
-            ? await quantizeForWasm(float, { ...options, ranges }, { batches: [1, 8], rounds: 4, feeds: (b) => ({ x: lineBatch(evalLines.slice(0, b), ocrScale, 320) }) }, { inputs: calibrationLines.slice(0, 4).map((t) => ({ x: renderLine(t, ocrScale) })), note: `4 calibration lines at scale ${ocrScale}` })
+            ? await quantizeForWasm(float, { ...options, ranges }, { batches: [1, 8], rounds: 4, feeds: (b) => ({ x: lineBatch(evalLines.slice(0, b), ocrScale, 320) }) }, { inputs: calibrationLines.slice(0, 4).map((t) => ({ x: renderLine(t, ocrScale) })), note: `4 calibration lines at scale ${ocrScale}`, compare: [recLogits(float)] })
             : undefined;
           const q = m ? m.q : await quantize(float, { ...options, ...(isStatic ? { ranges } : {}) });
           const ms = performance.now() - t0;

@@ -40,7 +40,7 @@ export async function quantizeForWasm(
   float: Uint8Array,
   options: QuantizeOptions,
   timing: { batches: number[]; feeds: (batch: number) => Feeds; rounds?: number },
-  evaluation: { inputs: Feeds[]; note: string },
+  evaluation: { inputs: Feeds[]; note: string; compare?: string[] },
 ): Promise<MixResult> {
   const base: QuantizeOptions = { ...options, weightOnlyForm: 'cast' };
   const plans: SpeedPlan[] = [];
@@ -49,7 +49,7 @@ export async function quantizeForWasm(
   const worst = (c: (typeof candidates)[number]) => Math.min(...c.speedup);
   const best = Math.max(...candidates.map(worst));
   const chosen = candidates.filter((c) => worst(c) >= best * 0.97).sort((a, b) => a.bytes - b.bytes)[0];
-  const q = await guardedQuantize(float, { ...base, weightOnly: chosen.weightOnly, evalInputs: evaluation.inputs, target: { minCosine: 0.99 }, keepAs: 'auto' });
+  const q = await guardedQuantize(float, { ...base, weightOnly: chosen.weightOnly, evalInputs: evaluation.inputs, compare: evaluation.compare, target: { minCosine: 0.99 }, keepAs: 'auto' });
   const g = q.guard;
   return {
     q,
@@ -61,7 +61,7 @@ export async function quantizeForWasm(
     },
     guard: {
       met: g.met,
-      target: 'cosine >= 0.99 per output',
+      target: evaluation.compare ? `cosine >= 0.99 on ${evaluation.compare.join(', ')}` : 'cosine >= 0.99 per output',
       cosine: Object.fromEntries(g.final.outputs.map((o) => [o.output, Number(o.cosine.toFixed(5))])),
       keptFloat: g.excluded.filter((e) => e.keptAs === 'float').map((e) => e.node),
       keptWeightOnly: g.excluded.filter((e) => e.keptAs === 'weight-only').map((e) => e.node),
