@@ -12,12 +12,13 @@
  * --verbose or PAGEINFER_VERBOSE=1).
  *
  * Formats (see lib/quantize/index.ts and ../../shared/FACTS.md):
- *   *.int8.onnx         — static QOperator (QLinearConv/QLinearMatMul), per-channel weights:
- *                         the int8 form for wasm. Dynamic (ConvInteger) was measured 3–4×
- *                         slower than float on PP-OCR rec on wasm; QOperator and QDQ run at
- *                         float speed or better, and QOperator files are the smallest. On
- *                         WebGPU, QuantizeLinear and the QLinear* ops have no kernel and run
- *                         on the CPU EP, with copies between devices around each.
+ *   *.int8.onnx         — the int8 form for wasm, never slower than float by construction:
+ *                         per op class (Conv; MatMul/Gemm) static QOperator integer kernels or
+ *                         int8 weights folded by ORT into float weights (Cast·scale), whichever
+ *                         mix measured fastest at its worst batch (mix.ts; QLinearConv was
+ *                         0.5–0.65× float on the MNIST CNN), then checked by the accuracy guard
+ *                         on natural inputs; the manifest records the mix and the guard.
+ *                         Dynamic (ConvInteger) was measured 3–4× slower than float on PP-OCR rec.
  *   *.qdq.onnx          — static QDQ, per-channel (same ranges as *.int8.onnx). On wasm ORT
  *                         fuses it into the same QLinear kernels. On WebGPU, DequantizeLinear,
  *                         Conv, Gemm and MatMul run on the GPU but QuantizeLinear runs on the
