@@ -160,7 +160,8 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
   const initial = await evaluate(best);
   const excluded: ExcludedNode[] = [];
   let current = initial;
-  if (!initial.met) {
+  // maxExcluded 0: check only (no per-node sensitivity pass, which costs one evaluation per node).
+  if (!initial.met && (options.maxExcluded ?? Infinity) > 0) {
     const nodes = best.report.quantized;
     const sensitivity: { node: string; op: string; alone: Evaluation; score: number }[] = [];
     for (let i = 0; i < nodes.length; i++) {
