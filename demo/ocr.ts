@@ -275,6 +275,7 @@ export function setupOcr(): { read(): Promise<string>; loadDefault(): Promise<vo
     else if (int8.det) out.push(h('p', {}, 'There is no int8 detection model: detection runs the float model in both rows; the toggle switches the recognition model.'));
     else out.push(h('p', {}, 'No detection model: each image is read as a single line.'));
     if (int8?.rec.quality) out.push(h('p', {}, `${int8.rec.label}: ${int8.rec.quality} (measured by the build script).`));
+    if (int8?.det?.precision === 'int8' && int8.det.quality) out.push(h('p', {}, `${int8.det.label}: ${int8.det.quality} (measured by the build script).`));
     return out;
   }
 

@@ -121,14 +121,17 @@ test.describe('the quantizer in the page', () => {
  *
  * What runs where on ORT 1.30's native WebGPU EP (onnxruntime-web/webgpu), from its verbose
  * node placement for the MNIST CNN:
- *   *.int8.onnx (QOperator): DequantizeLinear, Relu, MaxPool, Add on the GPU; QuantizeLinear,
- *     QLinearConv and QLinearMatMul have no WebGPU kernel and run on the CPU EP (13 of 41
+ *   *.int8.onnx: the wasm build (scripts/models/mix.ts: integer kernels only for the op classes
+ *     measured faster than float; int8 weights folded by ORT into float weights elsewhere).
+ *     When it was QOperator: DequantizeLinear, Relu, MaxPool, Add on the GPU; QuantizeLinear,
+ *     QLinearConv and QLinearMatMul have no WebGPU kernel and ran on the CPU EP (13 of 41
  *     nodes), with a copy between devices around each: correct, not fast.
  *   *.int8-weights.onnx (weight-only): every node on the GPU (DequantizeLinear of the int8
  *     weights, then float Conv/Gemm): the int8 form WebGPU runs natively. A full QDQ model
  *     would not be: QuantizeLinear has no WebGPU kernel, so each activation's Q/DQ pair
  *     would cross to the CPU and back.
- *   On wasm, *.int8.onnx runs integer kernels; *.int8-weights.onnx runs at float speed.
+ *   On wasm, *.int8.onnx runs at least at float speed (measured); *.int8-weights.onnx runs
+ *   DequantizeLinear on every call (ORT keeps it for its QDQ fusions).
  */
 test.describe('int8 models through pageinfer', () => {
   let manifest: Manifest;
@@ -149,7 +152,7 @@ test.describe('int8 models through pageinfer', () => {
   const pixelsOf = (idx: readonly number[]) => idx.flatMap((i) => sample.pixels[i].map((v) => v / 1000));
   const keysUrl = '/models/ppocr_keys_v1.txt';
 
-  test('MNIST int8 (QOperator) on wasm: accuracy on 100 test digits at the measured level; same predictions as ORT in Node', async ({ page }) => {
+  test('MNIST int8 (the wasm build) on wasm: accuracy on 100 test digits at the measured level; same predictions as ORT in Node', async ({ page }) => {
     const all = sample.labels.map((_, i) => i);
     const r = await page.evaluate(([px]) => window.qpage.classify('/models/mnist-cnn.int8.onnx', px, { backend: 'wasm', fallback: false }), [pixelsOf(all)] as const);
     expect(r.info.backend).toBe('wasm');
@@ -161,7 +164,7 @@ test.describe('int8 models through pageinfer', () => {
     expect(r.predictions).toEqual(await nodePredictions(join(modelsDir, 'mnist-cnn.int8.onnx'), pixelsOf(all)));
   });
 
-  test('MNIST int8 on WebGPU (forced), QOperator and weight-only: 8 digits predicted as on wasm', async ({ page }) => {
+  test('MNIST int8 on WebGPU (forced), the wasm build and weight-only: 8 digits predicted as on wasm', async ({ page }) => {
     test.setTimeout(120_000);
     const few = [3, 15, 27, 39, 51, 63, 75, 87]; // one digit of each of 8 classes
     const want = await nodePredictions(join(modelsDir, 'mnist-cnn.int8.onnx'), pixelsOf(few));
@@ -174,7 +177,7 @@ test.describe('int8 models through pageinfer', () => {
     expect(want.filter((p, i) => p === sample.labels[few[i]]).length).toBeGreaterThanOrEqual(7);
   });
 
-  test('PP-OCR rec int8 (QOperator) on wasm: the text of 12 rendered lines agrees with the float model on ≥ 99 % of characters', async ({ page }) => {
+  test('PP-OCR rec int8 (the wasm build) on wasm: the text of 12 rendered lines agrees with the float model on ≥ 99 % of characters', async ({ page }) => {
     test.setTimeout(120_000);
     const n = 12;
     const r = await page.evaluate(([l]) => window.qpage.read('/models/ppocr-rec.int8.onnx', l, '/models/ppocr_keys_v1.txt', { backend: 'wasm', fallback: false }), [evalLines.slice(0, n)] as const);

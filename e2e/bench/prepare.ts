@@ -12,6 +12,7 @@
  *   onnxruntime-web's wasm backend (1 thread), and checked against an independent reference
  *   (the fixtures' JS simulation; MNIST labels; the rendered text).
  */
+import { describeModel } from '../../lib/quantize/describe.js';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -88,8 +89,11 @@ function formatOf(ops: Record<string, number>): { precision: 'f32' | 'int8'; for
 
 function variant(key: string, path: string, source: string): VariantInfo {
   const bytes = new Uint8Array(readFileSync(path));
-  const ops = opHistogram(decodeModel(bytes));
-  return { key, ...formatOf(ops), source, url: urlOf(path), path: relative(root, path), bytes: bytes.byteLength, sha256: sha256(bytes), ops };
+  const model = decodeModel(bytes);
+  const ops = opHistogram(model);
+  // int8 weights folded by a Cast·scale (the wasm int8 artefact's Conv form) use no quantization op.
+  const format = formatOf(ops).precision === 'f32' && describeModel(model, bytes.byteLength).format === 'weight-only' ? { precision: 'int8' as const, format: 'int8-weights (float math)' } : formatOf(ops);
+  return { key, ...format, source, url: urlOf(path), path: relative(root, path), bytes: bytes.byteLength, sha256: sha256(bytes), ops };
 }
 
 /** A quantized copy of `srcPath`, made once per source hash and options. */

@@ -28,9 +28,13 @@ export function describeModel(model: ModelProto, size: number): ModelDescription
   });
   const ops = Object.keys(summary.ops);
   const has = (op: string) => ops.includes(op);
-  const quantized = ops.some((op) => quantOps.has(op));
+  // Weight-only in the 'cast' form has no quantization op: int8 constants read by a Cast.
+  const castWeights = !ops.some((op) => quantOps.has(op)) && has('Cast') && (weightBytes.int8 ?? 0) + (weightBytes.uint8 ?? 0) > 0;
+  const quantized = castWeights || ops.some((op) => quantOps.has(op));
   const format = !quantized
     ? 'float'
+    : castWeights
+      ? 'weight-only'
     : has('DynamicQuantizeLinear')
       ? 'dynamic'
       : has('QLinearConv') || has('QLinearMatMul')

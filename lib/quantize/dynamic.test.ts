@@ -63,7 +63,7 @@ describe('dynamic quantization', () => {
     }
     // The first conv alone against the integer reference (int8 symmetric per tensor).
     const single = chainModel([1, 3, 6, 6], [{ op: 'Conv', weight: { dims: wd, data: w }, bias, attrs: { pads: [1, 1, 1, 1] } }], 11);
-    const { model: q } = await quantize(single, { mode: 'dynamic' });
+    const { model: q } = await quantize(single, { mode: 'dynamic', perChannel: false });
     const [y] = await runModel(q, [{ x: floatTensor(x, [1, 3, 6, 6]) }]);
     const a = dynamicQuantize(x);
     const b = symmetricInt8(w, 1, () => 0);

@@ -10,12 +10,12 @@ import type { ModelProto, NodeProto } from '../onnx/index.js';
 import { getAttribute } from '../onnx/build.js';
 import { NameAllocator, floatConstant, removeUnused, walkGraphs } from './graph.js';
 import { ensureOpset } from './opset.js';
-import { quantizeWeight, type QType } from './params.js';
+import { channelAxis, quantizeWeight, type PerChannel, type QType } from './params.js';
 import { GraphRewriter, convAttributes, nodeLabel, skipReason, weightOf, type NodeReport, type Selection } from './rewrite.js';
 
 export interface DynamicOptions extends Selection {
   weightType: QType;
-  perChannel: boolean;
+  perChannel: PerChannel;
   /** Asymmetric weights use the full 8-bit range; ignored for per-channel Conv (see above). */
   symmetric: boolean;
 }
@@ -52,8 +52,8 @@ export function quantizeDynamic(model: ModelProto, opts: DynamicOptions): Rewrit
         dql.set(x, xq);
       }
       const isConv = op === 'Conv';
-      const axis = opts.perChannel ? (isConv ? 0 : 1) : -1;
-      const symmetric = opts.symmetric || (isConv && opts.perChannel);
+      const axis = channelAxis(opts.perChannel, isConv);
+      const symmetric = opts.symmetric || (isConv && axis >= 0);
       const q = quantizeWeight(weight.data, weight.dims, opts.weightType, symmetric, axis);
       const wq = rw.constant(`${weight.name}_quantized`, q.type, weight.dims, q.data);
       const zpNeeded = q.zeroPoint.some((z) => z !== 0);

@@ -1,8 +1,9 @@
 /**
- * Accuracy guard: quantize, compare against the float model on evaluation
- * inputs, and if a target is missed, keep the most sensitive nodes in float,
- * one at a time, until it is met. Sensitivity of a node is the error of the
- * model with only that node quantized.
+ * Accuracy guard: quantize, compare against the float model on evaluation inputs
+ * (made from the input metadata when none are given), and if the target (default:
+ * cosine >= 0.99 per output) is missed, keep the most sensitive nodes with float math
+ * (int8 weights) or fully float: the fewest, found by bisection over the sensitivity
+ * order. Sensitivity of a node is the error of the model with only that node quantized.
  */
 import { decodeModel, encodeModel, type ModelProto } from '../onnx/index.js';
 import { exposeTensors } from './calibrate.js';
@@ -10,11 +11,14 @@ import { QuantizeError } from '../errors/index.js';
 import type { Feeds, Outputs } from '../tensor/types.js';
 import { quantize, type QuantizeOptions, type QuantizeResult } from './quantize.js';
 import { ortSession, runAll } from './runner.js';
+import { makeEvalInputs, type EvalDataOptions } from './evalinputs.js';
 
 export interface OutputComparison {
   output: string;
   /** Cosine similarity of all values over all evaluation inputs. */
   cosine: number;
+  /** ‖int8 − float‖ / ‖float‖ over all evaluation inputs. */
+  relL2: number;
   maxAbs: number;
 }
 
@@ -22,7 +26,7 @@ export interface OutputComparison {
 export function compareOutputs(reference: readonly Outputs[], actual: readonly Outputs[], only?: readonly string[]): OutputComparison[] {
   const names = only ?? Object.keys(reference[0] ?? {});
   return names.map((output) => {
-    let dot = 0, na = 0, nb = 0, maxAbs = 0;
+    let dot = 0, na = 0, nb = 0, nd = 0, maxAbs = 0;
     reference.forEach((ref, k) => {
       const a = ref[output].data as ArrayLike<number>;
       const b = actual[k][output].data as ArrayLike<number>;
@@ -32,11 +36,13 @@ export function compareOutputs(reference: readonly Outputs[], actual: readonly O
         dot += x * y;
         na += x * x;
         nb += y * y;
+        nd += (x - y) * (x - y);
         maxAbs = Math.max(maxAbs, Math.abs(x - y));
       }
     });
     const cosine = na === 0 && nb === 0 ? 1 : dot / (Math.sqrt(na) * Math.sqrt(nb) || 1);
-    return { output, cosine, maxAbs };
+    const relL2 = na === 0 ? Math.sqrt(nd) : Math.sqrt(nd / na);
+    return { output, cosine, relL2, maxAbs };
   });
 }
 
@@ -51,16 +57,25 @@ export interface GuardTarget {
   maxMetricDrop?: number;
 }
 
+/** What the guard aims for when no target is given: every output's cosine to float ≥ 0.99. */
+export const defaultTarget: GuardTarget = { minCosine: 0.99 };
+
 export interface GuardOptions extends QuantizeOptions {
-  evalInputs: readonly Feeds[];
-  target: GuardTarget;
+  /** Default: made from the model's input metadata (see evalinputs.ts and `evalData`). */
+  evalInputs?: readonly Feeds[];
+  /** How to make evaluation inputs when `evalInputs` is not given. */
+  evalData?: EvalDataOptions;
+  /** Default `defaultTarget`. */
+  target?: GuardTarget;
   /** Stop after keeping this many nodes in float (default: all candidates). */
   maxExcluded?: number;
   /**
-   * How a sensitive node is kept: 'float' (default: weights and math float) or
-   * 'weight-only' (int8 weights, float math: the file stays nearly as small).
+   * How a sensitive node is kept: 'float' (weights and math float), 'weight-only' (int8
+   * weights, float math: the file stays nearly as small) or 'auto' (default): weight-only
+   * first, and when every candidate is weight-only and the target is still missed, the
+   * most sensitive of them go on to full float, one at a time.
    */
-  keepAs?: 'float' | 'weight-only';
+  keepAs?: 'float' | 'weight-only' | 'auto';
   /**
    * Tensors to compare instead of the graph outputs, e.g. the logits before a final
    * Softmax, whose saturated probabilities make cosine jump on a single ambiguous frame.
@@ -82,7 +97,7 @@ export interface ExcludedNode {
   keptAs: 'float' | 'weight-only';
   /** The error with only this node quantized. */
   alone: Evaluation;
-  /** The whole model's result once this node (and earlier ones) stayed float. */
+  /** The whole model's result with every kept node kept. */
   after: Evaluation;
   reason: string;
 }
@@ -93,24 +108,30 @@ export interface GuardReport {
   final: Evaluation;
   excluded: ExcludedNode[];
   met: boolean;
+  target: GuardTarget;
+  /** The kind of evaluation data the guard made, when none was given. */
+  evalKind?: string;
 }
 
-export async function guardedQuantize(input: Uint8Array | ModelProto, options: GuardOptions): Promise<QuantizeResult & { guard: GuardReport }> {
+export async function guardedQuantize(input: Uint8Array | ModelProto, options: GuardOptions = {}): Promise<QuantizeResult & { guard: GuardReport }> {
   const bytes = input instanceof Uint8Array ? input : encodeModel(input);
   const session = options.session ?? ortSession;
-  const { target } = options;
+  const target = options.target ?? defaultTarget;
   const compare = options.compare?.length ? options.compare : undefined;
+  const floatModel = decodeModel(bytes);
+  const made = options.evalInputs ? undefined : makeEvalInputs(floatModel, options.evalData);
+  const evalInputs = options.evalInputs ?? made!.inputs;
+  if (!evalInputs.length) throw new QuantizeError('The accuracy guard needs at least one evaluation input', {});
   const graphOutputs = (model: ModelProto) => (model.graph?.output ?? []).map((o) => o.name!);
   const run = (model: ModelProto, modelBytes: Uint8Array) => {
-    if (!compare) return runAll(session, modelBytes, options.evalInputs);
+    if (!compare) return runAll(session, modelBytes, evalInputs);
     const produced = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []));
     const missing = compare.filter((t) => !produced.has(t));
     if (missing.length) {
       throw new QuantizeError(`Cannot compare '${missing[0]}': no node of the ${model === floatModel ? 'float' : 'quantized'} model produces it (a tensor between two integer ops is folded away; compare one that a float node reads)`, { tensor: missing[0] });
     }
-    return runAll(session, exposeTensors(model, compare), options.evalInputs, [...new Set([...graphOutputs(model), ...compare])]);
+    return runAll(session, exposeTensors(model, compare), evalInputs, [...new Set([...graphOutputs(model), ...compare])]);
   };
-  const floatModel = decodeModel(bytes);
   const reference = await run(floatModel, bytes);
   const floatMetric = target.metric?.(reference);
   const evaluate = async (q: QuantizeResult): Promise<Evaluation> => {
@@ -125,41 +146,76 @@ export async function guardedQuantize(input: Uint8Array | ModelProto, options: G
   // Calibrate once; every trial below reuses the ranges.
   let best = await quantize(bytes, options);
   const ranges = best.ranges;
-  const weightOnly = options.keepAs === 'weight-only';
-  // `exclude` lists the options' own exclusions plus the nodes kept so far.
-  const trial = (exclude: string[]) => {
-    const own = new Set(options.exclude ?? []);
-    const kept = exclude.filter((n) => !own.has(n));
-    return weightOnly
-      ? quantize(bytes, { ...options, ranges, weightOnly: [...(options.weightOnly ?? []), ...kept], onProgress: undefined })
-      : quantize(bytes, { ...options, ranges, exclude, onProgress: undefined });
-  };
+  const keepAs = options.keepAs ?? 'auto';
+  const own = new Set(options.exclude ?? []);
+  // Nodes kept so far, as weight-only (int8 weights, float math) or float.
+  const trial = (asWeightOnly: string[], asFloat: string[]) =>
+    quantize(bytes, {
+      ...options,
+      ranges,
+      exclude: [...own, ...asFloat, ...asWeightOnly],
+      weightOnly: [...(options.weightOnly ?? []), ...asWeightOnly.filter((n) => !own.has(n))],
+      onProgress: undefined,
+    });
   const initial = await evaluate(best);
   const excluded: ExcludedNode[] = [];
   let current = initial;
-  if (!initial.met) {
-    const base = [...(options.exclude ?? [])];
+  // maxExcluded 0: check only (no per-node sensitivity pass, which costs one evaluation per node).
+  if (!initial.met && (options.maxExcluded ?? Infinity) > 0) {
     const nodes = best.report.quantized;
     const sensitivity: { node: string; op: string; alone: Evaluation; score: number }[] = [];
     for (let i = 0; i < nodes.length; i++) {
       const others = nodes.filter((_, j) => j !== i).map((n) => n.node);
-      const alone = await evaluate(await quantize(bytes, { ...options, ranges, exclude: [...base, ...others], onProgress: undefined }));
+      const alone = await evaluate(await quantize(bytes, { ...options, ranges, exclude: [...own, ...others], onProgress: undefined }));
       sensitivity.push({ node: nodes[i].node, op: nodes[i].op, alone, score: errorScore(alone, floatMetric) });
       options.onProgress?.({ stage: 'evaluate', done: i + 1, total: nodes.length });
     }
     sensitivity.sort((a, b) => b.score - a.score);
-    const limit = options.maxExcluded ?? sensitivity.length;
-    for (const s of sensitivity.slice(0, limit)) {
-      base.push(s.node);
-      const q = await trial(base);
-      const before = current;
-      current = await evaluate(q);
+    const limit = Math.min(options.maxExcluded ?? sensitivity.length, sensitivity.length);
+    const order = sensitivity.slice(0, limit);
+    // Keeping more of the most sensitive nodes brings the model closer to float, so the
+    // fewest that meet the target are found by bisection over that order: log2(n) trials
+    // instead of one per node (a trial is a whole quantize + evaluation).
+    const smallest = async (make: (k: number) => Promise<QuantizeResult>): Promise<{ k: number; q: QuantizeResult; e: Evaluation } | { k: -1; q: QuantizeResult; e: Evaluation }> => {
+      const all = await make(limit);
+      const allE = await evaluate(all);
+      if (!allE.met) return { k: -1, q: all, e: allE };
+      let lo = 1, hi = limit, found = { k: limit, q: all, e: allE };
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const q = await make(mid);
+        const e = await evaluate(q);
+        if (e.met) { hi = mid; found = { k: mid, q, e }; } else lo = mid + 1;
+      }
+      return found;
+    };
+    const names = (k: number) => order.slice(0, k).map((s) => s.node);
+    const record = (kept: Array<{ s: (typeof order)[number]; as: 'float' | 'weight-only' }>, q: QuantizeResult, e: Evaluation, note: string) => {
       best = q;
-      excluded.push({ node: s.node, op: s.op, keptAs: weightOnly ? 'weight-only' : 'float', alone: s.alone, after: current, reason: describe(s.alone, before, current, floatMetric) });
-      if (current.met) break;
+      current = e;
+      excluded.length = 0;
+      for (const { s, as } of kept) excluded.push({ node: s.node, op: s.op, keptAs: as, alone: s.alone, after: e, reason: `${describeAlone(s.alone, floatMetric)}; ${note}` });
+    };
+    const firstAs = keepAs === 'float' ? 'float' : 'weight-only';
+    const first = await smallest((k) => (firstAs === 'float' ? trial([], names(k)) : trial(names(k), [])));
+    if (first.k > 0) {
+      record(order.slice(0, first.k).map((s) => ({ s, as: firstAs })), first.q, first.e, `the ${first.k} most sensitive node(s) kept ${firstAs === 'float' ? 'float' : 'with float math'} are the fewest that meet the target`);
+    } else if (keepAs === 'auto') {
+      // Float activations everywhere were not enough: some weights do not survive int8.
+      const second = await smallest((k) => trial(names(limit).slice(k), names(k)));
+      if (second.k > 0) {
+        record([...order.slice(0, second.k).map((s) => ({ s, as: 'float' as const })), ...order.slice(second.k).map((s) => ({ s, as: 'weight-only' as const }))], second.q, second.e, `float math everywhere was not enough; the ${second.k} most sensitive kept fully float are the fewest that meet the target`);
+      } else if (errorScore(first.e, floatMetric) < errorScore(initial, floatMetric)) {
+        // Unreachable even fully float (the error is elsewhere, e.g. nodes the options keep
+        // weight-only): keeping candidates float would cost size for nothing. Float math
+        // everywhere, at nearly the int8 size, was the closest.
+        record(order.map((s) => ({ s, as: 'weight-only' as const })), first.q, first.e, 'the target is not met even with every candidate float; float math everywhere came closest');
+      }
+    } else if (errorScore(first.e, floatMetric) < errorScore(initial, floatMetric)) {
+      record(order.map((s) => ({ s, as: firstAs })), first.q, first.e, `the target is not met even with every candidate kept ${firstAs === 'float' ? 'float' : 'with float math'}; that came closest`);
     }
   }
-  return { ...best, guard: { floatMetric, initial, final: current, excluded, met: current.met } };
+  return { ...best, guard: { floatMetric, initial, final: current, excluded, met: current.met, target, evalKind: made?.kind } };
 }
 
 /** Larger is worse: metric drop when a metric is given, else the worst cosine gap and max-abs. */
@@ -172,10 +228,10 @@ function worstGap(e: Evaluation): number {
   return Math.max(...e.outputs.map((o) => 1 - o.cosine)) + 1e-9 * Math.max(...e.outputs.map((o) => o.maxAbs));
 }
 
-function describe(alone: Evaluation, before: Evaluation, after: Evaluation, floatMetric: number | undefined): string {
-  const cos = (e: Evaluation) => Math.min(...e.outputs.map((o) => o.cosine)).toFixed(5);
-  const abs = (e: Evaluation) => Math.max(...e.outputs.map((o) => o.maxAbs)).toPrecision(3);
-  const metric = (e: Evaluation) => (e.metric !== undefined ? `, metric ${e.metric.toFixed(4)}${floatMetric !== undefined ? ` (float ${floatMetric.toFixed(4)})` : ''}` : '');
-  return `most sensitive left: quantized alone it gives cosine ${cos(alone)}, max-abs ${abs(alone)}${metric(alone)}; keeping it float moved the model from cosine ${cos(before)} to ${cos(after)}, max-abs ${abs(before)} to ${abs(after)}${metric(after)}`;
+function describeAlone(alone: Evaluation, floatMetric: number | undefined): string {
+  const cos = Math.min(...alone.outputs.map((o) => o.cosine)).toFixed(5);
+  const abs = Math.max(...alone.outputs.map((o) => o.maxAbs)).toPrecision(3);
+  const metric = alone.metric !== undefined ? `, metric ${alone.metric.toFixed(4)}${floatMetric !== undefined ? ` (float ${floatMetric.toFixed(4)})` : ''}` : '';
+  return `quantized alone it gives cosine ${cos}, max-abs ${abs}${metric}`;
 }
 

@@ -36,11 +36,32 @@ export function defaultOpset(model: ModelProto): number {
   return entry ? toNumber(entry.version) : 1;
 }
 
-/** Raises the default-domain opset to at least `target`; returns the version now in effect. */
+/** Why the opset cannot be raised to `target` (an op that changed meaning on the way), or undefined when it can. */
+export function opsetBlocker(model: ModelProto, target: number): string | undefined {
+  const from = defaultOpset(model);
+  if (from >= target) return undefined;
+  if (from < 7) return `Opset ${from} is too old to upgrade (need 7 or later)`;
+  let why: string | undefined;
+  walkGraphs(model.graph!, (graph) => {
+    for (const node of graph.node ?? []) {
+      if (why || (node.domain && node.domain !== 'ai.onnx')) continue;
+      const hit = (breaking[node.opType!] ?? []).find((v) => from < v && target >= v);
+      if (hit) why = `Cannot raise opset ${from}→${target}: ${node.opType} changed meaning at opset ${hit} and is not converted`;
+    }
+  });
+  return why;
+}
+
+/** Raises the default-domain opset to at least `target`; returns the version now in effect. Checks everything before changing anything. */
 export function ensureOpset(model: ModelProto, target: number): { from: number; to: number } {
   const from = defaultOpset(model);
   if (from >= target) return { from, to: from };
   if (from < 7) throw new UnsupportedOpError(`Opset ${from} is too old to upgrade (need 7 or later)`, { opset: from });
+  const blocked = opsetBlocker(model, target);
+  if (blocked) {
+    const op = /: (\w+) changed/.exec(blocked)?.[1];
+    throw new UnsupportedOpError(blocked, { op, from, to: target });
+  }
   const names = new NameAllocator(model);
   const crosses = (v: number) => from < v && target >= v;
   walkGraphs(model.graph!, (graph) => {

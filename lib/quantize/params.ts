@@ -5,6 +5,12 @@
 
 export type QType = 'int8' | 'uint8';
 
+/** Per-channel weight scales: everywhere (true), nowhere (false), or for Conv only ('conv', the default). */
+export type PerChannel = boolean | 'conv';
+
+/** The weight axis that gets its own scale (-1: per tensor). Conv weights are [M, C/g, k...]; MatMul/Gemm weights [K, N]. */
+export const channelAxis = (perChannel: PerChannel, isConv: boolean): number => (perChannel === true || (perChannel === 'conv' && isConv) ? (isConv ? 0 : 1) : -1);
+
 export interface QParams {
   /** One scale per channel (length 1 when per-tensor). */
   scale: Float32Array;

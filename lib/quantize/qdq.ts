@@ -8,7 +8,7 @@
 import { getAttribute, setAttribute } from '../onnx/build.js';
 import type { NodeProto } from '../onnx/index.js';
 import { floatConstant } from './graph.js';
-import { quantizeBias, quantizeWeight } from './params.js';
+import { channelAxis, quantizeBias, quantizeWeight } from './params.js';
 import { nodeLabel, type NodeReport } from './rewrite.js';
 import type { StaticContext } from './static-plan.js';
 
@@ -32,7 +32,7 @@ export function rewriteQdq(ctx: StaticContext): NodeReport[] {
     const weight = plan.candidates.get(node);
     if (weight) {
       quantizeInputs(ctx, node, x, weight);
-      report.push({ node: nodeLabel(node), op: node.opType!, detail: `QDQ ${opts.weightType} ${opts.perChannel ? 'per-channel' : 'per-tensor'}` });
+      report.push({ node: nodeLabel(node), op: node.opType!, detail: `QDQ ${opts.weightType} ${channelAxis(opts.perChannel, node.opType === 'Conv') >= 0 ? 'per-channel' : 'per-tensor'}` });
     }
     rw.keep(node);
     for (const o of node.output ?? []) if (activations.has(o)) qdq(o);
@@ -44,7 +44,7 @@ export function rewriteQdq(ctx: StaticContext): NodeReport[] {
 function quantizeInputs(ctx: StaticContext, node: NodeProto, x: string, weight: { data: Float32Array; dims: number[]; name: string }): void {
   const { rw, opts } = ctx;
   const isConv = node.opType === 'Conv';
-  const axis = opts.perChannel ? (isConv ? 0 : 1) : -1;
+  const axis = channelAxis(opts.perChannel, isConv);
   const q = quantizeWeight(weight.data, weight.dims, opts.weightType, opts.symmetricWeights, axis);
   const channelDims = axis < 0 ? [] : [q.scale.length];
   const wq = rw.constant(`${weight.name}_quantized`, q.type, weight.dims, q.data);

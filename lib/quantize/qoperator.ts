@@ -7,7 +7,7 @@
 import { getAttribute } from '../onnx/build.js';
 import type { NodeProto } from '../onnx/index.js';
 import { floatConstant } from './graph.js';
-import { quantizeBias, quantizeWeight } from './params.js';
+import { channelAxis, quantizeBias, quantizeWeight } from './params.js';
 import { convAttributes, nodeLabel, type NodeReport } from './rewrite.js';
 import type { StaticContext } from './static-plan.js';
 
@@ -43,7 +43,7 @@ export function rewriteQOperator(ctx: StaticContext): NodeReport[] {
     const [xName, , biasName] = node.input!;
     const y = node.output![0];
     const x = quantize(xName);
-    const axis = opts.perChannel ? (isConv ? 0 : 1) : -1;
+    const axis = channelAxis(opts.perChannel, isConv);
     const q = quantizeWeight(weight.data, weight.dims, opts.weightType, opts.symmetricWeights, axis);
     const channelDims = axis < 0 ? [] : [q.scale.length];
     const wq = rw.constant(`${weight.name}_quantized`, q.type, weight.dims, q.data);

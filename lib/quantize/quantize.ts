@@ -5,11 +5,12 @@ import type { CalibrationMethod, Range } from './calibrate.js';
 import { quantizeDynamic, type RewriteResult } from './dynamic.js';
 import { QuantizeError, UnsupportedOpError } from '../errors/index.js';
 import { validateModel } from './validate.js';
-import type { QType } from './params.js';
+import type { PerChannel, QType } from './params.js';
+import { foldBatchNorm } from './fold.js';
 import { ortSession, type SessionFactory } from './runner.js';
 import { calibrateFor, quantizeStatic } from './static.js';
-import { defaultOpset, ensureOpset } from './opset.js';
-import { quantizeWeightsOnly, weightCandidates, weightOnlyOpset } from './weightonly.js';
+import { defaultOpset, ensureOpset, opsetBlocker } from './opset.js';
+import { quantizeWeightsOnly, weightCandidates, weightOnlyOpset, type WeightOnlyForm } from './weightonly.js';
 import type { NodeReport } from './rewrite.js';
 
 export const quantizableOps = ['MatMul', 'Gemm', 'Conv'] as const;
@@ -28,7 +29,10 @@ export interface QuantizeOptions {
   weightType?: QType;
   /** Static only; dynamic activations are always uint8 (DynamicQuantizeLinear). */
   activationType?: QType;
-  perChannel?: boolean;
+  /** Per-channel weight scales: true, false, or 'conv' (default: Conv per channel, MatMul/Gemm per tensor). */
+  perChannel?: PerChannel;
+  /** Fold BatchNormalization into the Conv before it first (default true; see fold.ts). */
+  foldBatchNorm?: boolean;
   /** Symmetric weights (zero point 0 for int8, 128 for uint8). Default true. */
   symmetricWeights?: boolean;
   symmetricActivations?: boolean;
@@ -42,6 +46,12 @@ export interface QuantizeOptions {
    * size of full int8, the accuracy of float activations. Per-channel needs opset 13.
    */
   weightOnly?: readonly string[];
+  /**
+   * How weight-only nodes store their weights: 'dequantize' (DequantizeLinear, the
+   * default; ORT runs it on every call) or 'cast' (Cast·scale, which ORT folds into a
+   * float constant at session creation: float speed). See weightonly.ts.
+   */
+  weightOnlyForm?: WeightOnlyForm;
   /** Static: sample inputs for activation ranges. */
   calibration?: { inputs: readonly Feeds[]; method?: CalibrationMethod; percentile?: number };
   /** Static: ranges from an earlier calibration (skips running the model). */
@@ -53,6 +63,8 @@ export interface QuantizeOptions {
 export interface QuantizeReport extends RewriteResult {
   /** Nodes with int8 weights and float math (options.weightOnly). */
   weightOnly: NodeReport[];
+  /** BatchNormalizations folded into Convs ('conv ← bn'). */
+  folded: string[];
   mode: 'dynamic' | 'static' | 'weight-only';
   format?: 'qdq' | 'qoperator';
   sizeBefore: number;
@@ -72,6 +84,8 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   const source = input instanceof Uint8Array ? input : encodeModel(input);
   const model = decodeModel(source);
   validateModel(model);
+  // Before anything names nodes: an unnamed Conv is labelled by its output, which folding changes.
+  const folded = options.foldBatchNorm === false ? [] : foldBatchNorm(model).folded;
   const opTypes = options.opTypes ?? quantizableOps;
   const unknown = opTypes.filter((op) => !(quantizableOps as readonly string[]).includes(op));
   if (unknown.length) throw new UnsupportedOpError(`Cannot quantize op type ${unknown.join(', ')}; supported: ${quantizableOps.join(', ')}`, { op: unknown[0] });
@@ -80,10 +94,12 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   if (mode === 'weight-only') for (const n of weightCandidates(model, opTypes, options.exclude ?? [])) weightOnly.add(n);
   const sel = { opTypes, exclude: new Set([...(options.exclude ?? []), ...weightOnly]) };
   const weightType = options.weightType ?? 'int8';
-  const perChannel = options.perChannel ?? false;
+  const perChannel = options.perChannel ?? 'conv';
   const symmetricWeights = options.symmetricWeights ?? true;
   const opsetBefore = defaultOpset(model);
-  if (weightOnly.size > 0) ensureOpset(model, weightOnlyOpset(perChannel));
+  // Weight-only uses DequantizeLinear (per-channel: opset 13). A model whose opset cannot be
+  // raised that far (Resize changed meaning at 13) gets the Cast·scale form (weightonly.ts).
+  if (weightOnly.size > 0 && options.weightOnlyForm !== 'cast' && !opsetBlocker(model, weightOnlyOpset(perChannel))) ensureOpset(model, weightOnlyOpset(perChannel));
   let result: RewriteResult;
   let ranges: ReadonlyMap<string, Range> | undefined;
   if (mode === 'dynamic') {
@@ -116,7 +132,7 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   } else {
     throw new QuantizeError(`Unknown mode '${String(mode)}' (use dynamic, static or weight-only)`, { mode });
   }
-  const wo = quantizeWeightsOnly(model, { nodes: weightOnly, weightType, perChannel, symmetric: symmetricWeights });
+  const wo = quantizeWeightsOnly(model, { nodes: weightOnly, weightType, perChannel, symmetric: symmetricWeights, form: options.weightOnlyForm });
   const kept = new Set(wo.done.map((n) => n.node));
   result = {
     ...result,
@@ -125,6 +141,6 @@ export async function quantize(input: Uint8Array | ModelProto, options: Quantize
   };
   const bytes = encodeModel(model);
   options.onProgress?.({ stage: 'quantize', done: 1, total: 1 });
-  const report: QuantizeReport = { ...result, weightOnly: wo.done, mode, format: mode === 'static' ? (options.format ?? 'qdq') : undefined, sizeBefore: source.byteLength, sizeAfter: bytes.byteLength };
+  const report: QuantizeReport = { ...result, weightOnly: wo.done, folded, mode, format: mode === 'static' ? (options.format ?? 'qdq') : undefined, sizeBefore: source.byteLength, sizeAfter: bytes.byteLength };
   return { bytes, model, report, ranges };
 }

@@ -7,14 +7,14 @@ import type { NodeProto, ModelProto } from '../onnx/index.js';
 import type { Range } from './calibrate.js';
 import { gemmBiasProblem } from './dynamic.js';
 import { scopeOf, walkGraphs, findConstant, type Scope } from './graph.js';
-import { paramsFor, type QType } from './params.js';
+import { paramsFor, type PerChannel, type QType } from './params.js';
 import { nodeLabel, skipReason, weightOf, type Candidate, type GraphRewriter, type NodeReport, type Selection } from './rewrite.js';
 
 export interface StaticOptions extends Selection {
   format: 'qdq' | 'qoperator';
   weightType: QType;
   activationType: QType;
-  perChannel: boolean;
+  perChannel: PerChannel;
   symmetricWeights: boolean;
   symmetricActivations: boolean;
 }

@@ -12,12 +12,13 @@
  * --verbose or PAGEINFER_VERBOSE=1).
  *
  * Formats (see lib/quantize/index.ts and ../../shared/FACTS.md):
- *   *.int8.onnx         — static QOperator (QLinearConv/QLinearMatMul), per-channel weights:
- *                         the int8 form for wasm. Dynamic (ConvInteger) was measured 3–4×
- *                         slower than float on PP-OCR rec on wasm; QOperator and QDQ run at
- *                         float speed or better, and QOperator files are the smallest. On
- *                         WebGPU, QuantizeLinear and the QLinear* ops have no kernel and run
- *                         on the CPU EP, with copies between devices around each.
+ *   *.int8.onnx         — the int8 form for wasm, never slower than float by construction:
+ *                         per op class (Conv; MatMul/Gemm) static QOperator integer kernels or
+ *                         int8 weights folded by ORT into float weights (Cast·scale), whichever
+ *                         mix measured fastest at its worst batch (mix.ts; QLinearConv was
+ *                         0.5–0.65× float on the MNIST CNN), then checked by the accuracy guard
+ *                         on natural inputs; the manifest records the mix and the guard.
+ *                         Dynamic (ConvInteger) was measured 3–4× slower than float on PP-OCR rec.
  *   *.qdq.onnx          — static QDQ, per-channel (same ranges as *.int8.onnx). On wasm ORT
  *                         fuses it into the same QLinear kernels. On WebGPU, DequantizeLinear,
  *                         Conv, Gemm and MatMul run on the GPU but QuantizeLinear runs on the
@@ -38,6 +39,9 @@ import { loadSplit, type Sample } from '../mnist/data.js';
 import { layoutPage, lineCoverage, mapIoU, renderPage } from '../ocr/page.js';
 import { ctcDecode, renderLine } from '../ocr/render.js';
 import { calibrationLines, charAgreement, evalLines } from '../ocr/text.js';
+import { describeModel } from '../../lib/quantize/describe.js';
+import { decodeModel } from '../../lib/onnx/index.js';
+import { quantizeForWasm, type GuardFigures, type MixFigures, type MixResult } from './mix.js';
 import { buildIntro, buildProgress, seconds, verboseRequested, type BuildProgress, type BuildReason, type Log } from './progress.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -90,6 +94,10 @@ export interface ManifestEntry {
   keptFloat?: string[];
   quantizeMs?: number;
   mnist?: MnistFigures;
+  /** int8 for wasm: what was measured and chosen per op class (scripts/models/mix.ts). */
+  mix?: MixFigures;
+  /** int8 for wasm: the accuracy guard's result on natural inputs. */
+  guard?: GuardFigures;
   ocr?: OcrFigures & { hard?: OcrFigures };
   det?: DetFigures;
 }
@@ -165,6 +173,20 @@ function described(q: QuantizeResult, options: QuantizeOptions, calibration: str
   };
 }
 
+/** The manifest fields of an int8-for-wasm build: its real format, what stayed float, the measured mix and the guard. */
+function mixed(m: MixResult): Partial<ManifestEntry> {
+  const format = describeModel(m.q.model, m.q.bytes.byteLength).format as ManifestEntry['format'];
+  return {
+    format,
+    weightOnly: m.q.report.weightOnly.map((n) => n.node),
+    keptFloat: m.q.report.skipped.filter((n) => n.detail === 'excluded by option').map((n) => n.node),
+    mix: m.mix,
+    guard: m.guard,
+  };
+}
+
+const speedLine = (m: MixResult) => `${m.mix.chosen}: ${m.mix.speedup.map((s, i) => `${s.toFixed(2)}× float speed at batch ${m.mix.batches[i]}`).join(', ')}; guard ${m.guard.met ? 'met' : 'NOT met'} (${Object.values(m.guard.cosine).map((c) => c.toFixed(4)).join(', ')}), ${m.guard.keptFloat.length} kept float`;
+
 // ---------------------------------------------------------------- MNIST
 
 const mnistSource = join(root, 'scripts/mnist/mnist-cnn.onnx');
@@ -231,12 +253,16 @@ const mnistFamily: Family = {
         async () => {
           const t0 = performance.now();
           const isStatic = options.mode === 'static';
-          const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: calibration } }) : {}) });
-          ranges ??= q.ranges;
+          ranges ??= isStatic ? (await quantize(float, { ...options, calibration: { inputs: calibration } })).ranges : undefined;
+          // The int8 file for wasm: integer kernels only where measured faster (Conv: int8 weights, float math).
+          const m = file === 'mnist-cnn.int8.onnx'
+            ? await quantizeForWasm(float, { ...options, ranges }, { batches: [1, 8, 32], feeds: (b) => digitBatch(test.slice(0, b)) }, { inputs: [digitBatch(test.slice(0, 200))], note: '200 held-out test digits' })
+            : undefined;
+          const q = m ? m.q : await quantize(float, { ...options, ...(isStatic ? { ranges } : {}) });
           const ms = performance.now() - t0;
-          const e = { ...entry(file, 'mnist-cnn', q.bytes, float.byteLength, { format, bestFor, source: 'mnist-cnn.f32.onnx', ...described(q, options, isStatic ? calibrationNote : undefined, ms) }), mnist: await mnistAccuracy(q.bytes, test) };
+          const e = { ...entry(file, 'mnist-cnn', q.bytes, float.byteLength, { format, bestFor, source: 'mnist-cnn.f32.onnx', ...described(q, options, isStatic ? calibrationNote : undefined, ms), ...(m ? mixed(m) : {}) }), mnist: await mnistAccuracy(q.bytes, test) };
           await writeAtomic(join(modelsDir, file), q.bytes);
-          progress.detail(`${file}  ${(q.bytes.byteLength / 1e3).toFixed(0)} KB (×${e.ratio}), test accuracy ${(e.mnist.testAccuracy * 100).toFixed(2)} %`);
+          progress.detail(`${file}  ${(q.bytes.byteLength / 1e3).toFixed(0)} KB (×${e.ratio}), test accuracy ${(e.mnist.testAccuracy * 100).toFixed(2)} %${m ? `; ${speedLine(m)}` : ''}`);
           return e;
         },
         size,
@@ -272,6 +298,26 @@ export const recWeightOnly = ['p2o.Conv.29', 'p2o.Conv.1', 'p2o.Conv.4', 'p2o.Co
 export const recInt8Options: QuantizeOptions = { mode: 'static', format: 'qoperator', perChannel: true, weightOnly: recWeightOnly };
 export const recQdqOptions: QuantizeOptions = { mode: 'static', format: 'qdq', perChannel: true, weightOnly: recWeightOnly };
 export const detInt8Options: QuantizeOptions = { mode: 'static', format: 'qoperator', perChannel: true };
+
+/** The tensor the final Softmax reads: the guard compares logits, as saturated probabilities swing on one ambiguous frame (search-rec.ts). */
+function recLogits(float: Uint8Array): string {
+  const model = decodeModel(float);
+  const out = model.graph!.output![0].name;
+  return model.graph!.node!.find((n) => n.output?.[0] === out)!.input![0];
+}
+
+/** Rendered lines padded (white) or cropped to `width`, stacked as one batch. */
+function lineBatch(texts: readonly string[], scale: number, width: number): Feeds['x'] {
+  const H = 48;
+  const data = new Float32Array(texts.length * 3 * H * width).fill(1);
+  texts.forEach((t, n) => {
+    const line = renderLine(t, scale);
+    const w = line.dims[3];
+    const src = line.data as Float32Array;
+    for (let c = 0; c < 3; c++) for (let y = 0; y < H; y++) for (let x = 0; x < Math.min(w, width); x++) data[((n * 3 + c) * H + y) * width + x] = src[(c * H + y) * w + x];
+  });
+  return { type: 'float32', data, dims: [texts.length, 3, H, width] };
+}
 
 /** Calibration: the 8 calibration lines at scales 3, 4 and 5 (never the evaluation lines), percentile 99.999. */
 export const recCalibration = () => [3, 4, 5].flatMap((s) => calibrationLines.map((t) => ({ x: renderLine(t, s) })));
@@ -343,8 +389,11 @@ const ppocrFamily: Family = {
         async () => {
           const t0 = performance.now();
           const isStatic = options.mode === 'static';
-          const q = await quantize(float, { ...options, ...(isStatic ? (ranges ? { ranges } : { calibration: { inputs: recCalibration(), method: 'percentile' } }) : {}) });
-          ranges ??= q.ranges;
+          ranges ??= isStatic ? (await quantize(float, { ...options, calibration: { inputs: recCalibration(), method: 'percentile' } })).ranges : undefined;
+          const m = file === 'ppocr-rec.int8.onnx'
+            ? await quantizeForWasm(float, { ...options, ranges }, { batches: [1, 8], rounds: 4, feeds: (b) => ({ x: lineBatch(evalLines.slice(0, b), ocrScale, 320) }) }, { inputs: calibrationLines.slice(0, 4).map((t) => ({ x: renderLine(t, ocrScale) })), note: `4 calibration lines at scale ${ocrScale}`, compare: [recLogits(float)] })
+            : undefined;
+          const q = m ? m.q : await quantize(float, { ...options, ...(isStatic ? { ranges } : {}) });
           const ms = performance.now() - t0;
           const text = await readLines(q.bytes, evalLines, [ocrScale], keys);
           const hard = await readLines(q.bytes, evalLines, ocrHardScales, keys);
@@ -354,6 +403,7 @@ const ppocrFamily: Family = {
               bestFor,
               source: 'ppocr-rec.f32.onnx',
               ...described(q, options, isStatic ? '8 calibration lines × scales 3, 4, 5, percentile 99.999' : undefined, ms),
+              ...(m ? mixed(m) : {}),
             }),
             ocr: {
               lines: evalLines.length,
@@ -364,7 +414,7 @@ const ppocrFamily: Family = {
             },
           };
           await writeAtomic(join(modelsDir, file), q.bytes);
-          progress.detail(`${file}  ${(q.bytes.byteLength / 1e6).toFixed(2)} MB (×${e.ratio}), agrees with float on ${(e.ocr!.agreement! * 100).toFixed(2)} % of characters (scale ${ocrScale}), ${(e.ocr!.hard!.agreement! * 100).toFixed(2)} % (scales ${ocrHardScales})`);
+          progress.detail(`${file}  ${(q.bytes.byteLength / 1e6).toFixed(2)} MB (×${e.ratio}), agrees with float on ${(e.ocr!.agreement! * 100).toFixed(2)} % of characters (scale ${ocrScale}), ${(e.ocr!.hard!.agreement! * 100).toFixed(2)} % (scales ${ocrHardScales})${m ? `; ${speedLine(m)}` : ''}`);
           return e;
         },
         size,
@@ -401,7 +451,9 @@ const ppocrFamily: Family = {
       'ppocr-det.int8.onnx',
       async () => {
         const t0 = performance.now();
-        const dq = await quantize(detFloat, { ...detInt8Options, calibration: { inputs: pageFeeds(calPages), method: 'percentile' } });
+        const detRanges = (await quantize(detFloat, { ...detInt8Options, calibration: { inputs: pageFeeds(calPages), method: 'percentile' } })).ranges;
+        const m = await quantizeForWasm(detFloat, { ...detInt8Options, ranges: detRanges }, { batches: [1], rounds: 4, feeds: () => pageFeeds(evalPages)[0] }, { inputs: pageFeeds(calPages), note: `3 pages (${PAGE}×${PAGE}) of the calibration lines` });
+        const dq = m.q;
         const dms = performance.now() - t0;
         const intMaps = maps(await runAll(ortSession, dq.bytes, pageFeeds(evalPages)));
         const iou = floatMaps.map((m, k) => mapIoU(m, intMaps[k])).reduce((a, b) => a + b, 0) / floatMaps.length;
@@ -411,11 +463,12 @@ const ppocrFamily: Family = {
             bestFor: 'wasm',
             source: 'ppocr-det.f32.onnx',
             ...described(dq, detInt8Options, `3 pages (${PAGE}×${PAGE}) of the calibration lines, percentile 99.999`, dms),
+            ...mixed(m),
           }),
           det: { pages: evalPages.length, iou, coverage: coverage(intMaps) },
         };
         await writeAtomic(join(modelsDir, det.file), dq.bytes);
-        progress.detail(`ppocr-det.int8.onnx  ${(dq.bytes.byteLength / 1e6).toFixed(2)} MB (×${det.ratio}), map IoU vs float ${iou.toFixed(3)}, line coverage ${coverage(floatMaps).toFixed(3)} → ${det.det!.coverage.toFixed(3)}`);
+        progress.detail(`ppocr-det.int8.onnx  ${(dq.bytes.byteLength / 1e6).toFixed(2)} MB (×${det.ratio}), map IoU vs float ${iou.toFixed(3)}, line coverage ${coverage(floatMaps).toFixed(3)} → ${det.det!.coverage.toFixed(3)}; ${speedLine(m)}`);
         return det;
       },
       size,
