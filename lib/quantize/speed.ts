@@ -79,11 +79,11 @@ async function timedSession(bytes: Uint8Array, threads: number): Promise<TimedSe
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Measures float and each mix of integer kernels / int8-weights per op class; returns the plan (what to keep weight-only). */
-export async function planForWasm(floatBytes: Uint8Array, options: QuantizeOptions, speed: SpeedOptions = {}): Promise<SpeedPlan> {
-  const batch = speed.batch ?? 1;
-  const threads = speed.threads ?? 1;
-  const rounds = speed.rounds ?? 15;
+/**
+ * Every mix of integer kernels / int8-weights per op class (Conv; MatMul and Gemm): 2^classes mixes (at most 4),
+ * each named as planForWasm reports it, with the nodes it keeps weight-only. A recorded choice is applied by name.
+ */
+export function weightMixes(floatBytes: Uint8Array, options: QuantizeOptions): Array<{ name: string; weightOnly: string[] }> {
   const model = decodeModel(floatBytes);
   const opTypes = options.opTypes ?? ['MatMul', 'Gemm', 'Conv'];
   const exclude = options.exclude ?? [];
@@ -91,15 +91,26 @@ export async function planForWasm(floatBytes: Uint8Array, options: QuantizeOptio
     { label: 'Conv', nodes: opTypes.includes('Conv') ? weightCandidates(model, ['Conv'], exclude) : [] },
     { label: 'MatMul/Gemm', nodes: weightCandidates(model, opTypes.filter((o) => o !== 'Conv'), exclude) },
   ].filter((c) => c.nodes.length > 0);
-  const feeds = speed.feeds ?? makeEvalInputs(model, { ...speed.evalData, batch, seeds: 1 }).inputs[0];
-  // Every subset of classes kept as int8-weights: 2^classes candidates (at most 4).
-  const variants: Array<{ name: string; weightOnly: string[]; bytes: Uint8Array }> = [];
+  const mixes: Array<{ name: string; weightOnly: string[] }> = [];
   for (let mask = 0; mask < 1 << classes.length; mask++) {
     const kept = classes.filter((_, i) => mask & (1 << i));
     const weightOnly = [...(options.weightOnly ?? []), ...kept.flatMap((c) => c.nodes)];
-    const q = await quantize(floatBytes, { ...options, weightOnly, onProgress: undefined });
-    const name = classes.map((c) => `${c.label} ${kept.includes(c) ? 'int8-weights' : 'int8'}`).join(', ');
-    variants.push({ name, weightOnly, bytes: q.bytes });
+    mixes.push({ name: classes.map((c) => `${c.label} ${kept.includes(c) ? 'int8-weights' : 'int8'}`).join(', '), weightOnly });
+  }
+  return mixes;
+}
+
+/** Measures float and each mix of integer kernels / int8-weights per op class; returns the plan (what to keep weight-only). */
+export async function planForWasm(floatBytes: Uint8Array, options: QuantizeOptions, speed: SpeedOptions = {}): Promise<SpeedPlan> {
+  const batch = speed.batch ?? 1;
+  const threads = speed.threads ?? 1;
+  const rounds = speed.rounds ?? 15;
+  const model = decodeModel(floatBytes);
+  const feeds = speed.feeds ?? makeEvalInputs(model, { ...speed.evalData, batch, seeds: 1 }).inputs[0];
+  const variants: Array<{ name: string; weightOnly: string[]; bytes: Uint8Array }> = [];
+  for (const mix of weightMixes(floatBytes, options)) {
+    const q = await quantize(floatBytes, { ...options, weightOnly: mix.weightOnly, onProgress: undefined });
+    variants.push({ ...mix, bytes: q.bytes });
   }
   const sessions = [await timedSession(floatBytes, threads), ...(await Promise.all(variants.map((v) => timedSession(v.bytes, threads))))];
   const times: number[][] = sessions.map(() => []);

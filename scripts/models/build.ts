@@ -256,7 +256,7 @@ const mnistFamily: Family = {
           ranges ??= isStatic ? (await quantize(float, { ...options, calibration: { inputs: calibration } })).ranges : undefined;
           // The int8 file for wasm: integer kernels only where measured faster (Conv: int8 weights, float math).
           const m = file === 'mnist-cnn.int8.onnx'
-            ? await quantizeForWasm(float, { ...options, ranges }, { batches: [1, 8, 32], feeds: (b) => digitBatch(test.slice(0, b)) }, { inputs: [digitBatch(test.slice(0, 200))], note: '200 held-out test digits' })
+            ? await quantizeForWasm(float, { ...options, ranges }, { file, batches: [1, 8, 32], feeds: (b) => digitBatch(test.slice(0, b)) }, { inputs: [digitBatch(test.slice(0, 200))], note: '200 held-out test digits' })
             : undefined;
           const q = m ? m.q : await quantize(float, { ...options, ...(isStatic ? { ranges } : {}) });
           const ms = performance.now() - t0;
@@ -391,7 +391,7 @@ const ppocrFamily: Family = {
           const isStatic = options.mode === 'static';
           ranges ??= isStatic ? (await quantize(float, { ...options, calibration: { inputs: recCalibration(), method: 'percentile' } })).ranges : undefined;
           const m = file === 'ppocr-rec.int8.onnx'
-            ? await quantizeForWasm(float, { ...options, ranges }, { batches: [1, 8], rounds: 4, feeds: (b) => ({ x: lineBatch(evalLines.slice(0, b), ocrScale, 320) }) }, { inputs: calibrationLines.slice(0, 4).map((t) => ({ x: renderLine(t, ocrScale) })), note: `4 calibration lines at scale ${ocrScale}`, compare: [recLogits(float)] })
+            ? await quantizeForWasm(float, { ...options, ranges }, { file, batches: [1, 8], rounds: 4, feeds: (b) => ({ x: lineBatch(evalLines.slice(0, b), ocrScale, 320) }) }, { inputs: calibrationLines.slice(0, 4).map((t) => ({ x: renderLine(t, ocrScale) })), note: `4 calibration lines at scale ${ocrScale}`, compare: [recLogits(float)] })
             : undefined;
           const q = m ? m.q : await quantize(float, { ...options, ...(isStatic ? { ranges } : {}) });
           const ms = performance.now() - t0;
@@ -452,7 +452,7 @@ const ppocrFamily: Family = {
       async () => {
         const t0 = performance.now();
         const detRanges = (await quantize(detFloat, { ...detInt8Options, calibration: { inputs: pageFeeds(calPages), method: 'percentile' } })).ranges;
-        const m = await quantizeForWasm(detFloat, { ...detInt8Options, ranges: detRanges }, { batches: [1], rounds: 4, feeds: () => pageFeeds(evalPages)[0] }, { inputs: pageFeeds(calPages), note: `3 pages (${PAGE}×${PAGE}) of the calibration lines` });
+        const m = await quantizeForWasm(detFloat, { ...detInt8Options, ranges: detRanges }, { file: 'ppocr-det.int8.onnx', batches: [1], rounds: 4, feeds: () => pageFeeds(evalPages)[0] }, { inputs: pageFeeds(calPages), note: `3 pages (${PAGE}×${PAGE}) of the calibration lines` });
         const dq = m.q;
         const dms = performance.now() - t0;
         const intMaps = maps(await runAll(ortSession, dq.bytes, pageFeeds(evalPages)));
