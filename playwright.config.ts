@@ -12,7 +12,7 @@ const projects: Project[] = [{ name: 'chromium', use: { browserName: 'chromium',
 if (firefoxPath) {
   projects.push({
     name: 'firefox',
-    testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts', 'profile.spec.ts'],
+    testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts', 'profile.spec.ts', 'load-timeline.spec.ts'],
     use: { browserName: 'firefox', channel: 'moz-firefox', launchOptions: { executablePath: firefoxPath } },
   });
 } else {

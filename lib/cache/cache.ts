@@ -30,11 +30,19 @@ export interface CacheFetchOptions {
   fetchInit?: RequestInit;
 }
 
+/** How many of a model's bytes came from the network and how many from the cache. */
+export interface BytesFrom {
+  network: number;
+  cache: number;
+}
+
 type NotStored = 'quota' | 'budget' | 'unavailable' | 'policy' | 'error';
 
 interface Obtained {
   bytes: Uint8Array;
   sha256: string;
+  /** Where the bytes came from: a resumed download has some of each. */
+  from: BytesFrom;
   /** Why the bytes are not in the cache now, when they are not. */
   notStored?: NotStored;
 }
@@ -80,6 +88,12 @@ export class ModelCache {
    */
   async fetch(url: string | URL, options: CacheFetchOptions = {}): Promise<Uint8Array> {
     return (await this.obtainShared(url, options)).bytes;
+  }
+
+  /** As fetch, with the bytes' SHA-256 (hex) and where they came from (what `engine.load` reports in `model.info`). @internal */
+  async fetchWithOrigin(url: string | URL, options: CacheFetchOptions = {}): Promise<{ bytes: Uint8Array; sha256: string; from: BytesFrom }> {
+    const { bytes, sha256, from } = await this.obtainShared(url, options);
+    return { bytes, sha256, from };
   }
 
   /**
@@ -235,7 +249,7 @@ export class ModelCache {
         const fits = !sri || (await matchesIntegrity(bytes, sri, entry.sha256)).ok;
         if (fits) {
           void store.touch(entry.sha256, touchIndex).catch(() => {}); // LRU bookkeeping: the load need not wait for it
-          return { bytes, sha256: entry.sha256 };
+          return { bytes, sha256: entry.sha256, from: { network: 0, cache: bytes.byteLength } };
         }
         reason = 'the cached copy does not match the integrity metadata';
         missing = 'integrity';
@@ -381,7 +395,7 @@ export class ModelCache {
       }
     }
     if (store && d.partial) notStored = await this.commit(store, url, d, ctx);
-    return { bytes: d.bytes, sha256: d.sha256, notStored };
+    return { bytes: d.bytes, sha256: d.sha256, notStored, from: { network: d.bytes.byteLength - d.resumedFrom, cache: d.resumedFrom } };
   }
 
   /** Makes a downloaded model a complete entry, within the budget; says why not when it cannot. */

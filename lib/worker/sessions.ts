@@ -1,7 +1,7 @@
 import type * as Ort from 'onnxruntime-web';
 import { compatibilityError } from '../backend/compat.js';
-import { loadOrt, type OrtModule } from '../backend/ort.js';
-import type { BackendName } from '../backend/types.js';
+import type { OrtModule } from '../backend/ort.js';
+import { epochNow } from '../probe/clock.js';
 import { InferenceError, ProfileUnavailableError, SessionCreateError, PageInferError } from '../errors/index.js';
 import { parseProfile } from '../profile/ops.js';
 import { decodeModel, encodeModel, graphInputs, graphOutputs, opHistogram, renameUnsafeValues } from '../onnx/index.js';
@@ -10,8 +10,8 @@ import { maxShapeSessions, ShapeSessions } from './shape-sessions.js';
 import type { RunResult, SessionHandle, SessionRequest, ThreadStartStage, TraceEvent } from '../protocol/index.js';
 import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
 import { captureStdout } from './stdout.js';
-import { startThreads } from './thread-start.js';
-import { adoptModules, takeCompiledModules } from './wasm-share.js';
+import { startRuntime } from './runtime.js';
+import { takeCompiledModules } from './wasm-share.js';
 
 interface Entry {
   session: Ort.InferenceSession;
@@ -32,23 +32,6 @@ export interface SessionNames {
 
 const sessions = new Map<number, Entry>();
 let nextId = 1;
-/** ORT's env is global to the worker: the first session fixes backend entry and threads. */
-let configured: { backend: BackendName; threads: number } | null = null;
-
-function configure(ort: OrtModule, request: SessionRequest): void {
-  if (configured) {
-    if (configured.threads !== request.threads) {
-      throw new SessionCreateError(`This worker's ORT already runs ${configured.threads} threads; ${request.threads} needs a fresh worker`, { backend: request.backend });
-    }
-    return;
-  }
-  ort.env.wasm.numThreads = request.threads;
-  ort.env.wasm.proxy = false; // we already are the worker
-  if (request.wasmPaths) ort.env.wasm.wasmPaths = request.wasmPaths;
-  ort.env.logLevel = 'error';
-  configured = { backend: request.backend, threads: request.threads };
-}
-
 export async function createSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle> {
   const started = performance.now();
   const model = decodeModel(request.bytes); // InvalidModelError before ORT sees bad bytes
@@ -67,10 +50,7 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
     ({ bytes, fixed: fixedDims } = ShapeSessions.fix(model, symbolic, request.freeDimensionOverrides ?? {}));
   }
 
-  adoptModules(request.wasmModules);
-  const ort = await loadOrt(request.backend, request.ortModuleUrl, request.ortEntryUrl);
-  configure(ort, request);
-  if (request.threads > 1) await startThreads(ort, onStage);
+  const { ort, marks } = await startRuntime(request, { onStage });
   const build = async (modelBytes: Uint8Array): Promise<Ort.InferenceSession> => {
     try {
       return await ort.InferenceSession.create(modelBytes, {
@@ -86,7 +66,9 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
       throw new SessionCreateError(`${request.backend}: ${messageOf(cause)}`, { backend: request.backend }, { cause });
     }
   };
+  const sessionStart = epochNow();
   const session = await build(bytes);
+  const sessionEnd = epochNow();
   const id = nextId++;
   const shared = takeCompiledModules();
   let shapes: ShapeSessions | undefined;
@@ -109,6 +91,7 @@ export async function createSession(request: SessionRequest, onStage?: (stage: T
     compiledModules: shared.compiled,
     wasmReused: shared.reused > 0,
     wasmNote: request.backend === 'webgl' ? undefined : shared.note,
+    marks: { ...marks, sessionStart, sessionEnd },
   };
 }
 
