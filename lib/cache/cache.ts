@@ -11,7 +11,7 @@ import { canDigest, isSha256Hex } from './hash.js';
 import { planEviction, type Evictable } from './plan.js';
 import { TaskRegistry, type TaskContext } from './share.js';
 import { matchesIntegrity, parseIntegrity, sha256Candidates, sriOf, type SriHash } from './sri.js';
-import { CacheStore, ChunkProblem, isQuotaError, StoreUnavailable, verifyChunks, type EntryRecord, type UrlRecord } from './store.js';
+import { CacheStore, ChunkProblem, isQuotaError, StoreUnavailable, type EntryRecord, type UrlRecord } from './store.js';
 import type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage } from './types.js';
 
 export const defaultCacheOptions = {
@@ -319,17 +319,18 @@ export class ModelCache {
     throw new FetchError(`Could not revalidate ${url}: HTTP ${response.status} ${response.statusText}`, { url, status: response.status });
   }
 
-  /** Reads an entry's chunks into one buffer and checks each chunk against its SHA-256. */
+  /** Reads an entry's chunks into one buffer, each checked against its SHA-256 as it arrives (see CacheStore.readVerified). */
   private async readEntry(store: CacheStore, entry: EntryRecord, ctx: TaskContext): Promise<Uint8Array> {
     const total = entry.size;
     ctx.progress({ phase: 'cache-read', loaded: 0, total });
     let bytes: Uint8Array;
     try {
-      bytes = await store.readChunks(entry.chunks, ctx.signal);
-      if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
-      ctx.progress({ phase: 'cache-read', loaded: total, total });
-      ctx.progress({ phase: 'verify', loaded: 0, total });
-      await verifyChunks(bytes, entry.chunks, (verified) => ctx.progress({ phase: 'verify', loaded: verified, total }));
+      bytes = await store.readVerified(
+        entry.chunks,
+        ctx.signal,
+        (read) => ctx.progress({ phase: 'cache-read', loaded: read, total }),
+        (verified) => ctx.progress({ phase: 'verify', loaded: verified, total }),
+      );
     } catch (e) {
       if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
       if (e instanceof ChunkProblem) throw new CorruptEntry(e.message, e.hash);

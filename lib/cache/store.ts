@@ -21,7 +21,7 @@
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { isSha256Hex, sha256Hex } from './hash.js';
-import type { ChunkRef } from './plan.js';
+import { chunkOffsets, type ChunkRef } from './plan.js';
 
 export interface EntryRecord {
   v: 1;
@@ -108,26 +108,6 @@ export class ChunkProblem extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * Checks each chunk of `bytes` against its SHA-256 (all digests in flight at
- * once); `onVerified` gets the running total. Throws ChunkProblem on a mismatch.
- */
-export async function verifyChunks(bytes: Uint8Array, refs: readonly ChunkRef[], onVerified?: (bytes: number) => void): Promise<void> {
-  let offset = 0;
-  let verified = 0;
-  await Promise.all(
-    refs.map((ref, i) => {
-      const view = bytes.subarray(offset, offset + ref.size);
-      offset += ref.size;
-      return sha256Hex(view).then((h) => {
-        if (h !== ref.hash) throw new ChunkProblem(`chunk ${i + 1} of ${refs.length} does not match its SHA-256`, ref.hash);
-        verified += ref.size;
-        onVerified?.(verified);
-      });
-    }),
-  );
 }
 
 /** The cache cannot use IndexedDB here. */
@@ -228,26 +208,47 @@ export class CacheStore {
   }
 
   /**
-   * Reads chunks, in order, into one buffer: one transaction for the records
-   * (Blob handles, cheap), then one read of their concatenation, with no copy
-   * on this thread. Throws ChunkProblem for a missing chunk, one of the wrong
-   * size, or bytes the browser cannot read back. Does not verify hashes.
+   * Reads chunks, in order, into one buffer and checks each against its SHA-256 as soon as it is
+   * read, while the next ones are still being read (issue 19: reading all, then hashing all, took
+   * 1.44× a raw read of the same bytes for 50 MB in Chromium). `onRead` and `onVerified` get running
+   * byte totals. Throws ChunkProblem for a chunk that is missing, of the wrong size, unreadable or
+   * not matching its hash.
    */
-  async readChunks(refs: readonly ChunkRef[], signal?: AbortSignal): Promise<Uint8Array> {
+  async readVerified(refs: readonly ChunkRef[], signal?: AbortSignal, onRead?: (bytes: number) => void, onVerified?: (bytes: number) => void): Promise<Uint8Array> {
+    const blobs = await this.chunkBlobs(refs);
+    const out = new Uint8Array(refs.reduce((n, r) => n + r.size, 0));
+    const { offsets } = chunkOffsets(refs, out.byteLength);
+    let read = 0;
+    let verified = 0;
+    await Promise.all(
+      blobs.map(async (blob, i) => {
+        if (signal?.aborted) return; // the caller checks its signal
+        let part: ArrayBuffer;
+        try {
+          part = await blob.arrayBuffer();
+        } catch (e) {
+          throw new ChunkProblem(`its chunks could not be read back (${(e as Error)?.name}: ${(e as Error)?.message})`);
+        }
+        out.set(new Uint8Array(part), offsets[i]);
+        onRead?.((read += part.byteLength));
+        // The chunk's own buffer is hashed (not `out`): ORT may get `out` before the last chunk's digest is back.
+        if ((await sha256Hex(part)) !== refs[i].hash) throw new ChunkProblem(`chunk ${i + 1} of ${refs.length} does not match its SHA-256`, refs[i].hash);
+        onVerified?.((verified += part.byteLength));
+      }),
+    );
+    return out;
+  }
+
+  /** The chunks' records, checked for presence and size (Blob handles: cheap, no bytes read yet). */
+  private async chunkBlobs(refs: readonly ChunkRef[]): Promise<Blob[]> {
     const values: unknown[] = await this.tx('readonly', (s) => Promise.all(refs.map((r) => promisifyRequest(s.get(keys.chunk(r.hash))))));
-    const blobs = values.map((v, i) => {
+    return values.map((v, i) => {
       const ref = refs[i];
       if (v === undefined) throw new ChunkProblem(`chunk ${i + 1} of ${refs.length} is missing`);
       const blob = v instanceof Blob ? v : v instanceof ArrayBuffer ? new Blob([v]) : undefined;
       if (blob?.size !== ref.size) throw new ChunkProblem(`chunk ${i + 1} of ${refs.length} has the wrong size`, ref.hash);
       return blob;
     });
-    if (signal?.aborted) return new Uint8Array(0); // the caller checks its signal
-    try {
-      return new Uint8Array(await new Blob(blobs).arrayBuffer());
-    } catch (e) {
-      throw new ChunkProblem(`its chunks could not be read back (${(e as Error)?.name}: ${(e as Error)?.message})`);
-    }
   }
 
   /** Stores one chunk and records it in the URL's partial download, atomically. */
