@@ -28,7 +28,15 @@ export interface CacheFetchOptions {
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
   fetchInit?: RequestInit;
+  /**
+   * @internal Called when a cached copy is read and its chunks' digests are still being checked: the
+   * same bytes this fetch resolves to if they all match. The caller may start work on them but must
+   * not let anything come of it before the fetch resolves (to other bytes, after CACHE_CORRUPT).
+   */
+  onUnverified?: (bytes: Uint8Array, meta: { sha256: string; from: BytesFrom }) => void;
 }
+
+type UnverifiedHook = NonNullable<CacheFetchOptions['onUnverified']>;
 
 /** How many of a model's bytes came from the network and how many from the cache. */
 export interface BytesFrom {
@@ -63,6 +71,8 @@ class CorruptEntry extends Error {
  * Web Lock per database and URL, and then find the model in the cache.
  */
 const inflight = new TaskRegistry();
+/** Callers of a shared task (by its key) who take its bytes before their verification ends (onUnverified). */
+const unverifiedHooks = new Map<string, Set<UnverifiedHook>>();
 
 const policies: readonly CachePolicy[] = ['cache-first', 'revalidate', 'network-only', 'cache-only'];
 
@@ -201,12 +211,33 @@ export class ModelCache {
     const policy = o.cache ?? 'cache-first';
     if (!policies.includes(policy)) return Promise.reject(new RangeError(`cache policy must be one of ${policies.join(', ')}; got '${policy}'`));
     const key = [this.enabled ? this.options.dbName : '', policy, o.integrity ?? '', url].join('\n');
-    return inflight.run(key, { signal: o.signal, onProgress: o.onProgress, warn: this.warn }, (ctx) =>
-      this.obtain(url, policy, o.integrity, o.fetchInit, ctx),
+    const hook = o.onUnverified;
+    if (hook) {
+      if (!unverifiedHooks.has(key)) unverifiedHooks.set(key, new Set());
+      unverifiedHooks.get(key)!.add(hook);
+    }
+    const announce: UnverifiedHook = (bytes, meta) => unverifiedHooks.get(key)?.forEach((h) => h(bytes, meta));
+    const running = inflight.run(key, { signal: o.signal, onProgress: o.onProgress, warn: this.warn }, (ctx) =>
+      this.obtain(url, policy, o.integrity, o.fetchInit, ctx, announce),
     );
+    if (!hook) return running;
+    const forget = () => {
+      const hooks = unverifiedHooks.get(key);
+      hooks?.delete(hook);
+      if (hooks?.size === 0) unverifiedHooks.delete(key);
+    };
+    running.then(forget, forget);
+    return running;
   }
 
-  private async obtain(url: string, policy: CachePolicy, integrity: string | undefined, fetchInit: RequestInit | undefined, ctx: TaskContext): Promise<Obtained> {
+  private async obtain(
+    url: string,
+    policy: CachePolicy,
+    integrity: string | undefined,
+    fetchInit: RequestInit | undefined,
+    ctx: TaskContext,
+    announce: UnverifiedHook,
+  ): Promise<Obtained> {
     const sri = integrity !== undefined ? parseIntegrity(integrity) : null;
     if (sri && !canDigest()) {
       throw new IntegrityError(`integrity cannot be checked: crypto.subtle is unavailable (not a secure context)`, { url, integrity });
@@ -219,7 +250,7 @@ export class ModelCache {
       const networkOnly = policy === 'network-only';
       return { ...(await this.fromNetwork(null, url, sri, fetchInit, ctx, undefined, networkOnly)), notStored: networkOnly ? 'policy' : 'unavailable' };
     }
-    return withLock(`pageinfer-cache:${this.options.dbName}:${url}`, ctx.signal, () => this.obtainLocked(store, url, policy, sri, fetchInit, ctx));
+    return withLock(`pageinfer-cache:${this.options.dbName}:${url}`, ctx.signal, () => this.obtainLocked(store, url, policy, sri, fetchInit, ctx, announce));
   }
 
   private async obtainLocked(
@@ -229,6 +260,7 @@ export class ModelCache {
     sri: SriHash[] | null,
     fetchInit: RequestInit | undefined,
     ctx: TaskContext,
+    announce: UnverifiedHook,
   ): Promise<Obtained> {
     const found = await this.find(store, url, sri, ctx);
     let reason = 'it is not cached';
@@ -245,7 +277,9 @@ export class ModelCache {
         if (check.validators && index) touchIndex = index = { ...index, ...check.validators };
       }
       try {
-        const bytes = await this.readEntry(store, entry, ctx);
+        // With integrity metadata the bytes are checked once more after the read: nobody gets them before that.
+        const early = sri ? undefined : (bytes: Uint8Array) => announce(bytes, { sha256: entry.sha256, from: { network: 0, cache: bytes.byteLength } });
+        const bytes = await this.readEntry(store, entry, ctx, early);
         const fits = !sri || (await matchesIntegrity(bytes, sri, entry.sha256)).ok;
         if (fits) {
           void store.touch(entry.sha256, touchIndex).catch(() => {}); // LRU bookkeeping: the load need not wait for it
@@ -320,7 +354,7 @@ export class ModelCache {
   }
 
   /** Reads an entry's chunks into one buffer, each checked against its SHA-256 as it arrives (see CacheStore.readVerified). */
-  private async readEntry(store: CacheStore, entry: EntryRecord, ctx: TaskContext): Promise<Uint8Array> {
+  private async readEntry(store: CacheStore, entry: EntryRecord, ctx: TaskContext, onAllRead?: (bytes: Uint8Array) => void): Promise<Uint8Array> {
     const total = entry.size;
     ctx.progress({ phase: 'cache-read', loaded: 0, total });
     let bytes: Uint8Array;
@@ -330,6 +364,7 @@ export class ModelCache {
         ctx.signal,
         (read) => ctx.progress({ phase: 'cache-read', loaded: read, total }),
         (verified) => ctx.progress({ phase: 'verify', loaded: verified, total }),
+        onAllRead,
       );
     } catch (e) {
       if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);

@@ -214,13 +214,21 @@ export class CacheStore {
    * byte totals. Throws ChunkProblem for a chunk that is missing, of the wrong size, unreadable or
    * not matching its hash.
    */
-  async readVerified(refs: readonly ChunkRef[], signal?: AbortSignal, onRead?: (bytes: number) => void, onVerified?: (bytes: number) => void): Promise<Uint8Array> {
+  async readVerified(
+    refs: readonly ChunkRef[],
+    signal?: AbortSignal,
+    onRead?: (bytes: number) => void,
+    onVerified?: (bytes: number) => void,
+    /** Every byte is read, some digests are still running: the buffer this call resolves to once they all match. */
+    onAllRead?: (bytes: Uint8Array) => void,
+  ): Promise<Uint8Array> {
     const blobs = await this.chunkBlobs(refs);
     const out = new Uint8Array(refs.reduce((n, r) => n + r.size, 0));
     const { offsets } = chunkOffsets(refs, out.byteLength);
     let read = 0;
     let verified = 0;
-    await Promise.all(
+    let failed = false;
+    const reading = Promise.all(
       blobs.map(async (blob, i) => {
         if (signal?.aborted) return; // the caller checks its signal
         let part: ArrayBuffer;
@@ -231,11 +239,14 @@ export class CacheStore {
         }
         out.set(new Uint8Array(part), offsets[i]);
         onRead?.((read += part.byteLength));
+        if (read === out.byteLength && !failed) onAllRead?.(out); // never bytes already known to be bad
         // The chunk's own buffer is hashed (not `out`): ORT may get `out` before the last chunk's digest is back.
         if ((await sha256Hex(part)) !== refs[i].hash) throw new ChunkProblem(`chunk ${i + 1} of ${refs.length} does not match its SHA-256`, refs[i].hash);
         onVerified?.((verified += part.byteLength));
       }),
     );
+    reading.catch(() => (failed = true));
+    await reading;
     return out;
   }
 

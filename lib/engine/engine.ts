@@ -80,16 +80,43 @@ export class Engine extends EventTarget {
     const warming = planning.then((p) => this.warmWorkerFor(p, options)).catch(() => undefined);
     let warm: WarmWorker | undefined;
     try {
-      const read = await readSource(src, {
+      // A cached copy is announced once read, while its chunks' digests still run (issue 19, item 3): the
+      // session is built on it meanwhile, and the model is handed out only once the read is verified.
+      let announce!: (read: SourceBytes) => void;
+      const unverified = new Promise<SourceBytes>((resolve) => (announce = resolve));
+      let inHandMs = NaN;
+      const reading = readSource(src, {
         signal,
         onProgress,
         fetchInit: options.fetchInit,
         cache: this.cache,
         policy: options.cache,
         integrity: options.integrity,
-      });
+        onUnverified: (read) => announce(read),
+      }).then((read) => ((inHandMs = clock.now()), read));
+      reading.catch(() => {}); // settled below
+      const first = await Promise.race([reading, unverified]);
       warm = await warming;
-      return await this.build(src, read, await planning, warm, clock, { ...options, onProgress });
+      const planned = await planning;
+      const opts = { ...options, onProgress };
+      const [read, built] = await Promise.allSettled([reading, this.build(src, first, planned, warm, clock, opts)]);
+      const early = built.status === 'fulfilled' ? built.value : undefined;
+      let model: Model;
+      if (read.status === 'rejected') {
+        await early?.dispose();
+        throw read.reason;
+      } else if (read.value.bytes !== first.bytes) {
+        // The cached copy failed verification (CACHE_CORRUPT) and was fetched again: whatever was built on it goes.
+        await early?.dispose();
+        clock.discardSession('built on a cached copy that failed verification');
+        model = await this.build(src, read.value, planned, undefined, clock, opts);
+      } else if (built.status === 'rejected') {
+        throw built.reason;
+      } else model = early!;
+      clock.addBytes(inHandMs, read.value.from.memory > 0);
+      model.info.timings.downloadMs = inHandMs;
+      model.info.timings.timeline = clock.timeline();
+      return model;
     } finally {
       warm?.dispose(); // unless the first session took it
       if (!warm) void warming.then((w) => w?.dispose());
@@ -141,8 +168,7 @@ export class Engine extends EventTarget {
   private async build(src: ModelSource, read: SourceBytes, planned: ReturnType<Engine['planLoad']>, warm: WarmWorker | undefined, clock: LoadClock, options: LoadOptions): Promise<Model> {
     const { signal, onProgress } = options;
     const { bytes } = read;
-    const downloadMs = clock.now();
-    clock.addBytes(downloadMs, read.from.memory > 0);
+    const downloadMs = clock.now(); // until the load's verified bytes are in hand (see load)
     const { caps, preference, plan, size, threadChoice } = planned;
     const schedule = options.schedule ?? {};
     const warnings: string[] = [];

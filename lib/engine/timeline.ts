@@ -65,6 +65,11 @@ export class LoadClock {
     this.add('session', this.at(marks.sessionStart), this.at(marks.sessionEnd));
   }
 
+  /** Marks the worker and session steps so far as thrown away (`why`): a session built again follows. */
+  discardSession(why: string): void {
+    for (const s of this.spans) if (s.step !== 'request' && s.step !== 'bytes' && s.step !== 'verify') s.detail = `discarded: ${why}`;
+  }
+
   timeline(): LoadSpan[] {
     return this.spans.sort((a, b) => a.start - b.start || order.indexOf(a.step) - order.indexOf(b.step));
   }

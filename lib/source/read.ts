@@ -16,6 +16,8 @@ export interface ReadOptions {
   policy?: CachePolicy;
   /** SRI metadata the bytes must match, whatever the source. */
   integrity?: string;
+  /** A cached copy's bytes while their verification runs (see CacheFetchOptions.onUnverified). */
+  onUnverified?: (read: SourceBytes) => void;
 }
 
 const uncached = new ModelCache(false);
@@ -42,6 +44,7 @@ export async function readSource(src: ModelSource, options: ReadOptions = {}): P
       signal,
       onProgress: options.onProgress,
       fetchInit: options.fetchInit,
+      onUnverified: options.onUnverified && ((bytes, meta) => options.onUnverified!({ bytes, sha256: meta.sha256, from: { ...meta.from, memory: 0 } })),
     });
     return { bytes: got.bytes, sha256: got.sha256, from: { ...got.from, memory: 0 } };
   }
