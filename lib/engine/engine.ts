@@ -98,22 +98,34 @@ export class Engine extends EventTarget {
       const first = await Promise.race([reading, unverified]);
       warm = await warming;
       const planned = await planning;
-      const opts = { ...options, onProgress };
-      const [read, built] = await Promise.allSettled([reading, this.build(src, first, planned, warm, clock, opts)]);
-      const early = built.status === 'fulfilled' ? built.value : undefined;
+      // Nothing of a build on unverified bytes may reach the caller before they are verified: not its
+      // warnings, not its model; and when they turn out bad, the build is stopped at once.
+      const stop = new AbortController();
+      const held = new HeldWarnings((d) => this.warn(d));
+      const opts = { ...options, onProgress, signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal };
+      const building = this.build(src, first, planned, warm, clock, opts, held);
+      building.catch(() => {}); // settled below
+      const read = await reading.catch(async (error: unknown) => {
+        stop.abort(error);
+        held.drop();
+        await building.then((m) => m.dispose(), () => {});
+        throw error;
+      });
       let model: Model;
-      if (read.status === 'rejected') {
-        await early?.dispose();
-        throw read.reason;
-      } else if (read.value.bytes !== first.bytes) {
+      if (read.bytes !== first.bytes) {
         // The cached copy failed verification (CACHE_CORRUPT) and was fetched again: whatever was built on it goes.
-        await early?.dispose();
+        stop.abort(new Error('the cached copy failed verification'));
+        held.drop();
+        await building.then((m) => m.dispose(), () => {});
         clock.discardSession('built on a cached copy that failed verification');
-        model = await this.build(src, read.value, planned, undefined, clock, opts);
-      } else if (built.status === 'rejected') {
-        throw built.reason;
-      } else model = early!;
-      clock.addBytes(inHandMs, read.value.from.memory > 0);
+        const fresh = new HeldWarnings((d) => this.warn(d));
+        fresh.release();
+        model = await this.build(src, read, planned, undefined, clock, { ...options, onProgress }, fresh);
+      } else {
+        held.release();
+        model = await building;
+      }
+      clock.addBytes(inHandMs, read.from.memory > 0);
       model.info.timings.downloadMs = inHandMs;
       model.info.timings.timeline = clock.timeline();
       return model;
@@ -165,14 +177,22 @@ export class Engine extends EventTarget {
     return new WarmWorker(key, this.options.sessionTimeoutMs ?? defaultSessionTimeoutMs);
   }
 
-  private async build(src: ModelSource, read: SourceBytes, planned: ReturnType<Engine['planLoad']>, warm: WarmWorker | undefined, clock: LoadClock, options: LoadOptions): Promise<Model> {
+  private async build(
+    src: ModelSource,
+    read: SourceBytes,
+    planned: ReturnType<Engine['planLoad']>,
+    warm: WarmWorker | undefined,
+    clock: LoadClock,
+    options: LoadOptions,
+    held: HeldWarnings,
+  ): Promise<Model> {
     const { signal, onProgress } = options;
     const { bytes } = read;
     const downloadMs = clock.now(); // until the load's verified bytes are in hand (see load)
     const { caps, preference, plan, size, threadChoice } = planned;
     const schedule = options.schedule ?? {};
     const warnings: string[] = [];
-    const warn = (code: WarningDetail['code'], message: string) => warnings.push(this.warn({ code, message }));
+    const warn = (code: WarningDetail['code'], message: string) => warnings.push(held.warn({ code, message }));
     if (threadChoice.warning) warn('THREADS_UNAVAILABLE', threadChoice.warning);
     if (size.note) warn('THREADS_OVERSUBSCRIBED', size.note);
 
@@ -209,8 +229,10 @@ export class Engine extends EventTarget {
       onWarning: (message) => warn('POOL_DEGRADED', message),
     });
     pool.adopt(opened.extra);
+    const growFrom = clock.now();
     try {
       await pool.grow(opened.workers ?? size.workers, signal);
+      if (pool.size > 1) clock.add('pool', growFrom, clock.now(), `${pool.size - 1} more worker${pool.size > 2 ? 's' : ''}`);
     } catch (error) {
       await pool.dispose();
       throw signal?.aborted ? toAbortError(signal.reason) : error;
@@ -301,6 +323,34 @@ export class Engine extends EventTarget {
 
   private assertAlive(): void {
     if (this.disposed) throw new DisposedError('This engine was disposed', {});
+  }
+}
+
+/**
+ * Warnings of a build on bytes still being verified: held until the bytes are verified (then emitted),
+ * or dropped with the build when they are not. Once released, warnings pass straight through.
+ */
+class HeldWarnings {
+  private held: WarningDetail[] | null = [];
+  private dropped = false;
+
+  constructor(private readonly emit: (detail: WarningDetail) => string) {}
+
+  warn(detail: WarningDetail): string {
+    if (this.dropped) return detail.message;
+    if (this.held) return this.held.push(detail), detail.message;
+    return this.emit(detail);
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const detail of held) this.emit(detail);
+  }
+
+  drop(): void {
+    this.dropped = true;
+    this.held = null;
   }
 }
 

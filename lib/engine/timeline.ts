@@ -75,5 +75,5 @@ export class LoadClock {
   }
 }
 
-const order: LoadStep[] = ['request', 'bytes', 'verify', 'worker', 'wasm', 'ort-init', 'session', 'first-run'];
+const order: LoadStep[] = ['request', 'bytes', 'verify', 'worker', 'wasm', 'ort-init', 'session', 'pool', 'first-run'];
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -149,9 +149,10 @@ export interface ModelOrigin {
  * - wasm: ORT's .wasm fetched and compiled (or taken compiled from an earlier worker), where the worker can watch it;
  * - ort-init: ORT imported and its runtime started (includes wasm);
  * - session: InferenceSession.create on the model's bytes;
+ * - pool: the model's other workers built (`schedule.workers` > 1), each a session of its own;
  * - first-run: the first request, submitted → outputs back (added when it completes).
  */
-export type LoadStep = 'request' | 'bytes' | 'verify' | 'worker' | 'wasm' | 'ort-init' | 'session' | 'first-run';
+export type LoadStep = 'request' | 'bytes' | 'verify' | 'worker' | 'wasm' | 'ort-init' | 'session' | 'pool' | 'first-run';
 
 /** One step of a load: ms from the call to `engine.load`, start and end. Steps whose spans overlap ran at the same time. */
 export interface LoadSpan {

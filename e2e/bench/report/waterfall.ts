@@ -37,7 +37,7 @@ export function waterfallSvg(spans: readonly Span[], width = 640): string {
   const barW = width - labelW - 90;
   const total = Math.max(...spans.map((s) => s.end), 1);
   const x = (ms: number) => labelW + (ms / total) * barW;
-  const colors: Record<string, string> = { request: '#999', bytes: '#4e79a7', verify: '#76b7b2', worker: '#edc948', wasm: '#f28e2b', 'ort-init': '#e15759', session: '#59a14f', 'first-run': '#b07aa1' };
+  const colors: Record<string, string> = { request: '#999', bytes: '#4e79a7', verify: '#76b7b2', worker: '#edc948', wasm: '#f28e2b', 'ort-init': '#e15759', session: '#59a14f', pool: '#9c755f', 'first-run': '#b07aa1' };
   const bars = spans
     .map((s, i) => {
       const y = i * row;
