@@ -6,7 +6,7 @@
 import { ortEntryUrls } from '../backend/entries.js';
 import type { RuntimeMarks } from '../protocol/index.js';
 import { WorkerHost } from '../worker/host.js';
-import { threadStartWatch } from './thread-watch.js';
+import { isThreadStartStall, threadStartWatch } from './thread-watch.js';
 import { keepModules, modulesForWorker } from '../worker/wasm-share.js';
 import type { BackendName } from '../backend/types.js';
 import type { WorkerFactory } from '../worker/spawn.js';
@@ -23,6 +23,8 @@ export interface WarmKey {
 export class WarmWorker {
   private readonly host: WorkerHost;
   private taken = false;
+  /** Why ORT could not be started here, when it could not. */
+  private failure: unknown;
   /** ORT's start marks once the worker is ready; null when it failed or ran past its deadline (the worker is then gone). */
   readonly ready: Promise<RuntimeMarks | null>;
 
@@ -50,7 +52,8 @@ export class WarmWorker {
         return prepared.marks;
       })
       .finally(() => stall.stop())
-      .catch(() => {
+      .catch((error: unknown) => {
+        this.failure = stall.signal.aborted ? stall.signal.reason : error;
         // Not the model's failure: the load builds its session in a fresh worker, as without a prepared one.
         this.host.terminate('its ORT could not be started ahead of the model');
         return null;
@@ -59,10 +62,12 @@ export class WarmWorker {
 
   /** Whether a session of `config` may be built in this worker (not yet taken, alive, same ORT setup). */
   fits(config: WarmKey): boolean {
+    return !this.taken && this.host.alive && this.sameSetup(config);
+  }
+
+  private sameSetup(config: WarmKey): boolean {
     const k = this.key;
     return (
-      !this.taken &&
-      this.host.alive &&
       k.backend === config.backend &&
       k.threads === config.threads &&
       k.ortModuleUrl === config.ortModuleUrl &&
@@ -71,10 +76,18 @@ export class WarmWorker {
     );
   }
 
-  /** The prepared worker, once ready, for a session of `config`; undefined when it does not fit or is not usable. */
+  /**
+   * The prepared worker, once ready, for a session of `config`; undefined when it does not fit or is not
+   * usable. Throws the TimeoutError of a thread-start stall (see thread-watch.ts) when its threads stalled:
+   * Replica.open counts it as one of the stalls it allows, as if it had been its own worker.
+   */
   async take(config: WarmKey): Promise<{ host: WorkerHost; marks: RuntimeMarks } | undefined> {
-    if (!this.fits(config)) return undefined;
+    if (this.taken || !this.sameSetup(config)) return undefined;
     const marks = await this.ready;
+    if (!marks && isThreadStartStall(this.failure) && !this.taken) {
+      this.taken = true;
+      throw this.failure;
+    }
     if (!marks || !this.fits(config)) return undefined;
     this.taken = true;
     return { host: this.host, marks };
