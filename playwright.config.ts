@@ -12,7 +12,7 @@ const projects: Project[] = [{ name: 'chromium', use: { browserName: 'chromium',
 if (firefoxPath) {
   projects.push({
     name: 'firefox',
-    testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts', 'profile.spec.ts', 'cache.spec.ts', 'cache-tabs.spec.ts', 'faults.spec.ts'],
+    testMatch: ['engine.spec.ts', 'scheduler.spec.ts', 'vad.spec.ts', 'profile.spec.ts', 'cache.spec.ts', 'cache-tabs.spec.ts', 'faults.spec.ts', 'load-timeline.spec.ts'],
     use: {
       browserName: 'firefox',
       channel: 'moz-firefox',

@@ -3,6 +3,7 @@
  * det boxes, crops and histogram bins. (Run by vitest when its include has demo/.)
  */
 import { describe, expect, it } from 'vitest';
+import { barLayout } from './waterfall.js';
 import { histogram } from './charts-data.js';
 import { exampleStrokes, softmax, toMnist, topK, type InkImage } from './digits-core.js';
 import { contentBox, crop, ctcGreedy, detBoxes, grow, lineBreaks, outline, readingOrder, recInput, type Rgba } from './ocr-core.js';
@@ -133,5 +134,20 @@ describe('histogram bins', () => {
     expect(counts[0]).toBe(2);
     expect(counts.at(-1)).toBe(1);
     expect(labels[0]).toBe('0.40–0.63');
+  });
+});
+
+describe('load waterfall layout', () => {
+  it('places each step on one axis as long as the last end', () => {
+    const layout = barLayout([
+      { step: 'bytes', start: 0, end: 500 },
+      { step: 'ort-init', start: 100, end: 300 },
+      { step: 'session', start: 500, end: 1000 },
+    ]);
+    expect(layout).toEqual([
+      { left: 0, width: 50 },
+      { left: 10, width: 20 },
+      { left: 50, width: 50 },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type { BackendPreference, CacheEntryInfo, CacheUsage, Capabilities } from
 import { HistogramChart } from './charts.js';
 import { $, debounce, errorText, formatBytes, formatMs, h } from './dom.js';
 import { labelForUrl } from './models.js';
+import { waterfall } from './waterfall.js';
 import { engine, state, type LoadRecord } from './state.js';
 
 export function setupPanel(onSettingsChange: () => void): { refreshCache(): Promise<void> } {
@@ -195,6 +196,10 @@ export function setupPanel(onSettingsChange: () => void): { refreshCache(): Prom
         ),
       ),
       h('p', {}, h('span', { className: 'muted' }, 'Attempts: '), attempts.join('; ')),
+      waterfall(
+        info.timings.timeline,
+        `Load: ${formatMs(info.timings.timeline.reduce((end, s) => Math.max(end, s.end), 0))}, bytes from ${info.origin.from}${info.timings.prepared ? ', ORT started while they were read' : ''}`,
+      ),
       h('p', {}, h('span', { className: 'muted' }, 'Schedule: '), `${info.schedule.mode}; ${info.schedule.reason}`),
       h('p', {}, h('span', { className: 'muted' }, 'Model: '), `${formatBytes(info.sizeBytes)}, ${Object.entries(info.ops).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([op, n]) => `${op}×${n}`).join(' ')}${Object.keys(info.ops).length > 6 ? ' …' : ''}`),
     );

@@ -150,6 +150,11 @@ test.describe('cache', () => {
     expectCorrect(flipped);
     expect(flipped.warnings.map((w) => w.code)).toEqual(['CACHE_CORRUPT']);
     expect(flipped.warnings[0].message).toMatch(/chunk 3 of 6 does not match its SHA-256/);
+    // The bytes that served are the re-fetched ones; a session built on the cached copy while it was checked was thrown away.
+    expect(flipped.info!.origin).toEqual({ from: 'network', bytes: { network: base.byteLength, cache: 0, memory: 0 } });
+    const sessions = flipped.info!.timings.timeline.filter((s) => s.step === 'session');
+    expect(sessions.at(-1)!.detail).toBeUndefined();
+    expect(sessions.slice(0, -1).every((s) => s.detail?.startsWith('discarded'))).toBe(true);
     expect(flipped.list.map((e) => e.sha256)).toEqual([hex]);
     let downloads = 2;
     expect(server.gets(m.path)).toHaveLength(downloads);

@@ -297,6 +297,15 @@ export interface CacheResult {
   cacheEntries: number;
   /** The engine's warning events (e.g. CACHE_UNAVAILABLE). */
   warnings: string[];
+  /** model.info.timings.timeline after the first run (ms from engine.load), and where the bytes came from. */
+  timeline?: Array<{ step: string; start: number; end: number; detail?: string }>;
+  origin?: { from: string; bytes: Record<string, number> };
+  /**
+   * Warm only, measured in the same page right after: the issue 19 floor of a warm first result. readMs: the
+   * bytes through `engine.cache.fetch` (IndexedDB read + verify); memoryLoadMs + memoryRunMs: `engine.load` of
+   * the same bytes already in memory (worker, ORT, session) and its first run.
+   */
+  floor?: { readMs: number; memoryLoadMs: number; memoryRunMs: number };
   error?: string;
 }
 

@@ -5,7 +5,7 @@
  * access to the cache's records (to corrupt them, or to check what is there).
  */
 import type { Page } from '@playwright/test';
-import type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage, LoadProgress } from '../../lib/index.js';
+import type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage, LoadProgress, ModelInfo } from '../../lib/index.js';
 import type { CaughtError, JsonTensor } from '../pages/harness.js';
 
 export interface PageLoad {
@@ -32,6 +32,8 @@ export interface PageLoadResult {
   progress: LoadProgress[];
   list: CacheEntryInfo[];
   usage: CacheUsage;
+  /** The loaded model's origin and load timings (timeline included, after the first run). */
+  info?: Pick<ModelInfo, 'origin' | 'timings'>;
   /** Date.now() when the load started and when it settled: comparable across pages. */
   startedAt: number;
   settledAt: number;
@@ -66,6 +68,8 @@ async function pageLoad(args: PageLoad): Promise<PageLoadResult> {
       const model = await engine.load(args.url, options);
       const result = await model.run(harness.feedsOf(args.feeds));
       out.outputs = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, harness.toJson(v)]));
+      await new Promise((r) => setTimeout(r, 0)); // the first run's span is added just after its result
+      out.info = { origin: model.info.origin, timings: model.info.timings };
     } else {
       const bytes = await engine.cache.fetch(args.url, options);
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));

@@ -12,7 +12,7 @@ import { planEviction, type Evictable } from './plan.js';
 import { databaseLock, urlLock, withLocks, type LockRequest } from './lock.js';
 import { joinKey, TaskRegistry, type TaskContext } from './share.js';
 import { matchesIntegrity, parseIntegrity, sha256Candidates, sriOf, type SriHash } from './sri.js';
-import { CacheStore, ChunkProblem, isQuotaError, StoreUnavailable, verifyChunks, type EntryRecord, type UrlRecord } from './store.js';
+import { CacheStore, ChunkProblem, isQuotaError, StoreUnavailable, type EntryRecord, type UrlRecord } from './store.js';
 import type { CacheEntryInfo, CacheOptions, CachePolicy, CacheUsage } from './types.js';
 
 export const defaultCacheOptions = {
@@ -30,6 +30,20 @@ export interface CacheFetchOptions {
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
   fetchInit?: RequestInit;
+  /**
+   * @internal Called when a cached copy is read and its chunks' digests are still being checked: the
+   * same bytes this fetch resolves to if they all match. The caller may start work on them but must
+   * not let anything come of it before the fetch resolves (to other bytes, after CACHE_CORRUPT).
+   */
+  onUnverified?: (bytes: Uint8Array, meta: { sha256: string; from: BytesFrom }) => void;
+}
+
+type UnverifiedHook = NonNullable<CacheFetchOptions['onUnverified']>;
+
+/** How many of a model's bytes came from the network and how many from the cache. */
+export interface BytesFrom {
+  network: number;
+  cache: number;
 }
 
 type NotStored = 'quota' | 'budget' | 'unavailable' | 'policy' | 'error';
@@ -37,6 +51,8 @@ type NotStored = 'quota' | 'budget' | 'unavailable' | 'policy' | 'error';
 interface Obtained {
   bytes: Uint8Array;
   sha256: string;
+  /** Where the bytes came from: a resumed download has some of each. */
+  from: BytesFrom;
   /** Why the bytes are not in the cache now, when they are not. */
   notStored?: NotStored;
 }
@@ -57,6 +73,8 @@ class CorruptEntry extends Error {
  * Web Lock per database and URL, and then find the model in the cache.
  */
 const inflight = new TaskRegistry();
+/** Callers of a shared task (by its key) who take its bytes before their verification ends (onUnverified). */
+const unverifiedHooks = new Map<string, Set<UnverifiedHook>>();
 
 const policies: readonly CachePolicy[] = ['cache-first', 'revalidate', 'network-only', 'cache-only'];
 
@@ -82,6 +100,12 @@ export class ModelCache {
    */
   async fetch(url: string | URL, options: CacheFetchOptions = {}): Promise<Uint8Array> {
     return (await this.obtainShared(url, options)).bytes;
+  }
+
+  /** As fetch, with the bytes' SHA-256 (hex) and where they came from (what `engine.load` reports in `model.info`). @internal */
+  async fetchWithOrigin(url: string | URL, options: CacheFetchOptions = {}): Promise<{ bytes: Uint8Array; sha256: string; from: BytesFrom }> {
+    const { bytes, sha256, from } = await this.obtainShared(url, options);
+    return { bytes, sha256, from };
   }
 
   /**
@@ -203,12 +227,33 @@ export class ModelCache {
     if (!policies.includes(policy)) return Promise.reject(new RangeError(`cache policy must be one of ${policies.join(', ')}; got '${policy}'`));
     // Loads join one download only when they would send the same request: each keeps its own headers and credentials.
     const key = [this.enabled ? this.options.dbName : '', policy, o.integrity ?? '', url, joinKey(o.fetchInit)].join('\n');
-    return inflight.run(key, { signal: o.signal, onProgress: o.onProgress, warn: this.warn }, (ctx) =>
-      this.obtain(url, policy, o.integrity, o.fetchInit, ctx),
+    const hook = o.onUnverified;
+    if (hook) {
+      if (!unverifiedHooks.has(key)) unverifiedHooks.set(key, new Set());
+      unverifiedHooks.get(key)!.add(hook);
+    }
+    const announce: UnverifiedHook = (bytes, meta) => unverifiedHooks.get(key)?.forEach((h) => h(bytes, meta));
+    const running = inflight.run(key, { signal: o.signal, onProgress: o.onProgress, warn: this.warn }, (ctx) =>
+      this.obtain(url, policy, o.integrity, o.fetchInit, ctx, announce),
     );
+    if (!hook) return running;
+    const forget = () => {
+      const hooks = unverifiedHooks.get(key);
+      hooks?.delete(hook);
+      if (hooks?.size === 0) unverifiedHooks.delete(key);
+    };
+    running.then(forget, forget);
+    return running;
   }
 
-  private async obtain(url: string, policy: CachePolicy, integrity: string | undefined, fetchInit: RequestInit | undefined, ctx: TaskContext): Promise<Obtained> {
+  private async obtain(
+    url: string,
+    policy: CachePolicy,
+    integrity: string | undefined,
+    fetchInit: RequestInit | undefined,
+    ctx: TaskContext,
+    announce: UnverifiedHook,
+  ): Promise<Obtained> {
     const sri = integrity !== undefined ? parseIntegrity(integrity) : null;
     if (sri && !canDigest()) {
       throw new IntegrityError(`integrity cannot be checked: crypto.subtle is unavailable (not a secure context)`, { url, integrity });
@@ -221,7 +266,7 @@ export class ModelCache {
       const networkOnly = policy === 'network-only';
       return { ...(await this.fromNetwork(null, url, sri, fetchInit, ctx, undefined, networkOnly)), notStored: networkOnly ? 'policy' : 'unavailable' };
     }
-    return this.locked([url], () => this.obtainLocked(store, url, policy, sri, fetchInit, ctx), ctx.signal);
+    return this.locked([url], () => this.obtainLocked(store, url, policy, sri, fetchInit, ctx, announce), ctx.signal);
   }
 
   private async obtainLocked(
@@ -231,6 +276,7 @@ export class ModelCache {
     sri: SriHash[] | null,
     fetchInit: RequestInit | undefined,
     ctx: TaskContext,
+    announce: UnverifiedHook,
   ): Promise<Obtained> {
     const found = await this.find(store, url, sri, ctx);
     let reason = 'it is not cached';
@@ -247,11 +293,13 @@ export class ModelCache {
         if (check.validators && index) touchIndex = index = { ...index, ...check.validators };
       }
       try {
-        const bytes = await this.readEntry(store, entry, ctx);
+        // With integrity metadata the bytes are checked once more after the read: nobody gets them before that.
+        const early = sri ? undefined : (bytes: Uint8Array) => announce(bytes, { sha256: entry.sha256, from: { network: 0, cache: bytes.byteLength } });
+        const bytes = await this.readEntry(store, entry, ctx, early);
         const fits = !sri || (await matchesIntegrity(bytes, sri, entry.sha256)).ok;
         if (fits) {
           void store.touch(entry.sha256, touchIndex).catch(() => {}); // LRU bookkeeping: the load need not wait for it
-          return { bytes, sha256: entry.sha256 };
+          return { bytes, sha256: entry.sha256, from: { network: 0, cache: bytes.byteLength } };
         }
         reason = 'the cached copy does not match the integrity metadata';
         missing = 'integrity';
@@ -337,17 +385,19 @@ export class ModelCache {
     throw new FetchError(`Could not revalidate ${url}: HTTP ${response.status} ${response.statusText}`, { url, status: response.status });
   }
 
-  /** Reads an entry's chunks into one buffer and checks each chunk against its SHA-256. */
-  private async readEntry(store: CacheStore, entry: EntryRecord, ctx: TaskContext): Promise<Uint8Array> {
+  /** Reads an entry's chunks into one buffer, each checked against its SHA-256 as it arrives (see CacheStore.readVerified). */
+  private async readEntry(store: CacheStore, entry: EntryRecord, ctx: TaskContext, onAllRead?: (bytes: Uint8Array) => void): Promise<Uint8Array> {
     const total = entry.size;
     ctx.progress({ phase: 'cache-read', loaded: 0, total });
     let bytes: Uint8Array;
     try {
-      bytes = await store.readChunks(entry.chunks, ctx.signal);
-      if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
-      ctx.progress({ phase: 'cache-read', loaded: total, total });
-      ctx.progress({ phase: 'verify', loaded: 0, total });
-      await verifyChunks(bytes, entry.chunks, (verified) => ctx.progress({ phase: 'verify', loaded: verified, total }));
+      bytes = await store.readVerified(
+        entry.chunks,
+        ctx.signal,
+        (read) => ctx.progress({ phase: 'cache-read', loaded: read, total }),
+        (verified) => ctx.progress({ phase: 'verify', loaded: verified, total }),
+        onAllRead,
+      );
     } catch (e) {
       if (ctx.signal.aborted) throw toAbortError(ctx.signal.reason);
       if (e instanceof ChunkProblem) throw new CorruptEntry(e.message, e.hash);
@@ -413,7 +463,7 @@ export class ModelCache {
       }
     }
     if (store && d.partial) notStored = await this.commit(store, url, d, ctx);
-    return { bytes: d.bytes, sha256: d.sha256, notStored };
+    return { bytes: d.bytes, sha256: d.sha256, notStored, from: { network: d.bytes.byteLength - d.resumedFrom, cache: d.resumedFrom } };
   }
 
   /** Makes a downloaded model a complete entry, within the budget; says why not when it cannot. */

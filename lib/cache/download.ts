@@ -7,7 +7,7 @@ import { FetchError, toAbortError } from '../errors/index.js';
 import type { LoadProgress } from '../events/types.js';
 import { sha256Hex } from './hash.js';
 import { chunkRanges, parseContentRange, strongEtag, type ChunkRef } from './plan.js';
-import { isQuotaError, verifyChunks, type CacheStore, type PartialRecord } from './store.js';
+import { isQuotaError, type CacheStore, type PartialRecord } from './store.js';
 
 export interface DownloadOptions {
   url: string;
@@ -254,9 +254,8 @@ async function tryResume(
 }
 
 async function readPartialChunks(store: CacheStore, partial: PartialRecord, signal: AbortSignal): Promise<Uint8Array> {
-  const bytes = await store.readChunks(partial.chunks, signal);
+  const bytes = await store.readVerified(partial.chunks, signal);
   if (signal.aborted) throw toAbortError(signal.reason);
-  await verifyChunks(bytes, partial.chunks);
   return bytes;
 }
 

@@ -2,6 +2,7 @@ import { planBackends, type BackendPlan } from '../backend/choose.js';
 import { allBackends } from '../backend/types.js';
 import type { Capabilities } from '../probe/types.js';
 import { Replica, type SessionConfig } from '../pool/replica.js';
+import type { WarmWorker } from '../pool/warm.js';
 import { listCandidates } from '../tune/candidates.js';
 import { decisionKey, sha256Hex } from '../tune/fingerprint.js';
 import { forgetDecision, loadDecision, saveDecision } from '../tune/store.js';
@@ -30,6 +31,10 @@ export interface ConfigureRequest {
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
   onThreadsReduced(message: string): void;
+  /** A worker whose ORT was started while the bytes were read: the first session is built in it if it fits. */
+  warm?: WarmWorker;
+  /** SHA-256 (hex) of the bytes when reading them computed it (the cache's content address): not hashed again. */
+  sha256?: string;
 }
 
 /**
@@ -48,7 +53,7 @@ export async function configureSessions(r: ConfigureRequest): Promise<Configured
   const mayReuse = options.tune === undefined;
   const canKey = typeof indexedDB !== 'undefined' && Boolean(globalThis.crypto?.subtle) && options.tune !== false;
 
-  const key = canKey ? await decisionKey(await sha256Hex(r.bytes), r.caps, `${objective}@${scoreRows}`) : null;
+  const key = canKey ? await decisionKey(r.sha256 ?? (await sha256Hex(r.bytes)), r.caps, `${objective}@${scoreRows}`) : null;
   if (key && mayReuse) {
     const stored = await loadDecision(key);
     const winner = stored?.candidates.find((c) => c.status === 'winner');
@@ -57,7 +62,7 @@ export async function configureSessions(r: ConfigureRequest): Promise<Configured
       try {
         const started = performance.now();
         r.onProgress?.({ phase: 'compile', loaded: 0, total: r.bytes.byteLength, backend: winner.backend });
-        const replica = await Replica.open(r.bytes, config, r.signal);
+        const replica = await Replica.open(r.bytes, config, r.signal, r.warm);
         r.onProgress?.({ phase: 'compile', loaded: r.bytes.byteLength, total: r.bytes.byteLength, backend: winner.backend });
         return {
           replica,

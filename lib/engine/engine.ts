@@ -15,7 +15,11 @@ import { forgetDecision } from '../tune/store.js';
 import { configureSessions } from './configure.js';
 import { buildScheduler } from './schedule.js';
 import { isVariantSource, loadVariant } from './variants.js';
-import type { EngineMemory, EngineOptions, EngineStats, LoadOptions, ModelInfo, VariantSource, WarningDetail } from './types.js';
+import type { EngineMemory, EngineOptions, EngineStats, LoadOptions, LoadProgress, ModelInfo, VariantSource, WarningDetail } from './types.js';
+import type { BackendName } from '../backend/types.js';
+import { WarmWorker, type WarmKey } from '../pool/warm.js';
+import type { SourceBytes } from '../source/read.js';
+import { LoadClock } from './timeline.js';
 
 const defaultSessionTimeoutMs = 30_000;
 
@@ -28,12 +32,15 @@ export class Engine extends EventTarget {
   private readonly models = new Set<Model>();
   private disposed = false;
   private warned = new Set<string>();
+  /** Workers with ORT started by prewarm(), for the first loads they fit. */
+  private readonly spares: WarmWorker[] = [];
   /** The IndexedDB model cache of URL sources: `list()`, `has()`, `delete()`, `clear()`, `usage()`. */
   readonly cache: ModelCache;
 
   constructor(readonly options: EngineOptions = {}) {
     super();
     this.cache = new ModelCache(options.cache, (detail) => void this.warn(detail));
+    if (options.prewarm?.length) this.prewarm(options.prewarm).catch(() => {}); // a load starts its own when this could not
   }
 
   /** What this device can do, probed once in a short-lived worker. */
@@ -65,28 +72,133 @@ export class Engine extends EventTarget {
   async load(src: ModelSource | VariantSource, options: LoadOptions = {}): Promise<Model> {
     this.assertAlive();
     if (isVariantSource(src)) return loadVariant(this, src, options);
-    const { signal, onProgress } = options;
-    const started = performance.now();
+    const { signal } = options;
+    const clock = new LoadClock();
+    const onProgress = (p: LoadProgress) => {
+      clock.progress(p);
+      options.onProgress?.(p);
+    };
     // Probed while the bytes download (the parallelism probe spins workers for about 0.1 s on some devices).
     const probing = this.capabilities();
-    probing.catch(() => {}); // awaited below; a load that fails first must not leave it unhandled
-    const bytes = await readSource(src, {
-      signal,
-      onProgress,
-      fetchInit: options.fetchInit,
-      cache: this.cache,
-      policy: options.cache,
-      integrity: options.integrity,
+    const planning = probing.then((caps) => this.planLoad(caps, options));
+    planning.catch(() => {}); // awaited below; a load that fails first must not leave it unhandled
+    // Overlap (issue 19): the worker that builds the first session starts ORT while the bytes are read.
+    const warming = planning.then((p) => this.warmWorkerFor(p, options)).catch(() => undefined);
+    let warm: WarmWorker | undefined;
+    try {
+      // A cached copy is announced once read, while its chunks' digests still run (issue 19, item 3): the
+      // session is built on it meanwhile, and the model is handed out only once the read is verified.
+      let announce!: (read: SourceBytes) => void;
+      const unverified = new Promise<SourceBytes>((resolve) => (announce = resolve));
+      let inHandMs = NaN;
+      const reading = readSource(src, {
+        signal,
+        onProgress,
+        fetchInit: options.fetchInit,
+        cache: this.cache,
+        policy: options.cache,
+        integrity: options.integrity,
+        onUnverified: (read) => announce(read),
+      }).then((read) => ((inHandMs = clock.now()), read));
+      reading.catch(() => {}); // settled below
+      const first = await Promise.race([reading, unverified]);
+      warm = await warming;
+      const planned = await planning;
+      // Nothing of a build on unverified bytes may reach the caller before they are verified: not its
+      // warnings, not its model; and when they turn out bad, the build is stopped at once.
+      const stop = new AbortController();
+      const held = new HeldWarnings((d) => this.warn(d));
+      const opts = { ...options, onProgress, signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal };
+      const building = this.build(src, first, planned, warm, clock, opts, held);
+      building.catch(() => {}); // settled below
+      const read = await reading.catch(async (error: unknown) => {
+        stop.abort(error);
+        held.drop();
+        await building.then((m) => m.dispose(), () => {});
+        throw error;
+      });
+      let model: Model;
+      if (read.bytes !== first.bytes) {
+        // The cached copy failed verification (CACHE_CORRUPT) and was fetched again: whatever was built on it goes.
+        stop.abort(new Error('the cached copy failed verification'));
+        held.drop();
+        await building.then((m) => m.dispose(), () => {});
+        clock.discardSession('built on a cached copy that failed verification');
+        const fresh = new HeldWarnings((d) => this.warn(d));
+        fresh.release();
+        model = await this.build(src, read, planned, undefined, clock, { ...options, onProgress }, fresh);
+      } else {
+        held.release();
+        model = await building;
+      }
+      clock.addBytes(inHandMs, read.from.memory > 0);
+      model.info.timings.downloadMs = inHandMs;
+      model.info.timings.timeline = clock.timeline();
+      return model;
+    } finally {
+      warm?.dispose(); // unless the first session took it
+      if (!warm) void warming.then((w) => w?.dispose());
+    }
+  }
+
+  /**
+   * Starts ORT in a worker for `backends` (default ['wasm']) now, before any model is known: the next
+   * load whose first session fits it (backend, threads) builds it there. Resolves once ORT is ready
+   * (to false where it could not start; the load then starts its own).
+   */
+  async prewarm(backends: BackendName[] = ['wasm']): Promise<boolean> {
+    this.assertAlive();
+    const caps = await this.capabilities();
+    const started = backends.map((backend) => {
+      const planned = this.planLoad(caps, { backend, fallback: false });
+      const key = this.warmKey(backend, planned.threads);
+      const known = this.spares.find((w) => w.fits(key));
+      if (known) return known.ready;
+      const spare = new WarmWorker(key, this.options.sessionTimeoutMs ?? defaultSessionTimeoutMs);
+      this.spares.push(spare);
+      return spare.ready;
     });
-    const downloadMs = performance.now() - started;
-    const caps = await probing;
+    return (await Promise.all(started)).every((marks) => marks !== null);
+  }
+
+  private planLoad(caps: Capabilities, options: LoadOptions) {
     const preference = options.backend ?? this.options.backends ?? 'auto';
     const plan = planBackends(caps, preference, options.fallback ?? true);
-    const schedule = options.schedule ?? {};
-    const size = sizePool(caps.parallelism.cores, this.options.wasm?.threads ?? 'auto', schedule.workers ?? 'auto');
+    const size = sizePool(caps.parallelism.cores, this.options.wasm?.threads ?? 'auto', options.schedule?.workers ?? 'auto');
     const threadChoice = resolveThreads(size.threads, caps);
+    return { caps, preference, plan, size, threadChoice, threads: threadChoice.threads };
+  }
+
+  private warmKey(backend: BackendName, threads: number): WarmKey {
+    return { backend, threads: backend === 'webgl' ? 1 : threads, wasmPaths: this.options.wasm?.wasmPaths, createWorker: this.options.createWorker };
+  }
+
+  /** A worker starting ORT for the planned first backend: a spare from prewarm() when one fits, else a new one. None when tuning (it measures in fresh workers). */
+  private warmWorkerFor(planned: ReturnType<Engine['planLoad']>, options: LoadOptions): WarmWorker | undefined {
+    const backend = planned.plan.order[0];
+    if (!backend || options.tune === true || typeof options.tune === 'object' || this.disposed) return undefined;
+    const key = this.warmKey(backend, planned.threads);
+    const spare = this.spares.findIndex((w) => w.fits(key));
+    if (spare >= 0) return this.spares.splice(spare, 1)[0];
+    return new WarmWorker(key, this.options.sessionTimeoutMs ?? defaultSessionTimeoutMs);
+  }
+
+  private async build(
+    src: ModelSource,
+    read: SourceBytes,
+    planned: ReturnType<Engine['planLoad']>,
+    warm: WarmWorker | undefined,
+    clock: LoadClock,
+    options: LoadOptions,
+    held: HeldWarnings,
+  ): Promise<Model> {
+    const { signal, onProgress } = options;
+    const { bytes } = read;
+    const downloadMs = clock.now(); // until the load's verified bytes are in hand (see load)
+    const { caps, preference, plan, size, threadChoice } = planned;
+    const schedule = options.schedule ?? {};
     const warnings: string[] = [];
-    const warn = (code: WarningDetail['code'], message: string) => warnings.push(this.warn({ code, message }));
+    const warn = (code: WarningDetail['code'], message: string) => warnings.push(held.warn({ code, message }));
     if (threadChoice.warning) warn('THREADS_UNAVAILABLE', threadChoice.warning);
     if (size.note) warn('THREADS_OVERSUBSCRIBED', size.note);
 
@@ -108,6 +220,8 @@ export class Engine extends EventTarget {
       signal,
       onProgress,
       onThreadsReduced: (message) => warn('THREADS_REDUCED', message),
+      warm,
+      sha256: read.sha256,
     });
     // Never a silent fallback: the backend asked for first is not the one that runs.
     const wanted = preference === 'auto' ? null : typeof preference === 'string' ? preference : preference[0];
@@ -132,12 +246,15 @@ export class Engine extends EventTarget {
       },
     }, plan.order.slice(plan.order.indexOf(opened.config.backend) + 1));
     pool.adopt(opened.extra);
+    const growFrom = clock.now();
     try {
       await pool.grow(opened.workers ?? size.workers, signal);
+      if (pool.size > 1) clock.add('pool', growFrom, clock.now(), `${pool.size - 1} more worker${pool.size > 2 ? 's' : ''}`);
     } catch (error) {
       await pool.dispose();
       throw signal?.aborted ? toAbortError(signal.reason) : error;
     }
+    clock.addWorker(opened.replica.started, handle.marks, opened.replica.started.prepared);
     const stalls = pool.replicas.flatMap((r) => r.startStalls);
     if (stalls.length) warn('THREADS_STALLED', `${stalls[0]}: ${stalls.length === 1 ? 'that worker was given up, and its session built in a fresh one' : `${stalls.length} such workers were given up, and their sessions built in fresh ones`}`);
     const recorder = new StatsRecorder();
@@ -156,7 +273,15 @@ export class Engine extends EventTarget {
       ...(handle.shapeSessions ? { staticShapes: { strategy: 'session-per-shape' as const, max: handle.shapeSessions } } : {}),
       ops: handle.ops,
       sizeBytes: bytes.byteLength,
-      timings: { downloadMs, createMs: handle.createMs, wasmShared: handle.wasmReused, wasmNote: handle.wasmNote },
+      origin: { from: read.from.network ? 'network' : read.from.cache ? 'cache' : 'memory', bytes: read.from },
+      timings: {
+        downloadMs,
+        createMs: handle.createMs,
+        wasmShared: handle.wasmReused,
+        wasmNote: handle.wasmNote,
+        prepared: opened.replica.started.prepared,
+        timeline: clock.timeline(),
+      },
       schedule: { ...built.info, workers: pool.size, runChannel: pool.replicas[0]?.runsShared ? 'shared' : 'message' },
       tuning: opened.tuning,
       warnings,
@@ -172,7 +297,7 @@ export class Engine extends EventTarget {
         }),
       );
     }
-    const model = new Model(scheduler, pool, recorder, info, (m) => this.models.delete(m));
+    const model = new Model(scheduler, pool, recorder, info, (m) => this.models.delete(m), clock);
     this.models.add(model);
     return model;
   }
@@ -200,6 +325,7 @@ export class Engine extends EventTarget {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    for (const spare of this.spares.splice(0)) spare.dispose();
     await Promise.all([...this.models].map((m) => m.dispose()));
   }
 
@@ -214,6 +340,34 @@ export class Engine extends EventTarget {
 
   private assertAlive(): void {
     if (this.disposed) throw new DisposedError('This engine was disposed', {});
+  }
+}
+
+/**
+ * Warnings of a build on bytes still being verified: held until the bytes are verified (then emitted),
+ * or dropped with the build when they are not. Once released, warnings pass straight through.
+ */
+class HeldWarnings {
+  private held: WarningDetail[] | null = [];
+  private dropped = false;
+
+  constructor(private readonly emit: (detail: WarningDetail) => string) {}
+
+  warn(detail: WarningDetail): string {
+    if (this.dropped) return detail.message;
+    if (this.held) return this.held.push(detail), detail.message;
+    return this.emit(detail);
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const detail of held) this.emit(detail);
+  }
+
+  drop(): void {
+    this.dropped = true;
+    this.held = null;
   }
 }
 

@@ -11,6 +11,7 @@ import type { WorkerMemory } from '../protocol/index.js';
 import { ModelStream, type StreamOptions } from './stream.js';
 import type { ModelInfo, ModelProfile, PoolStats } from './types.js';
 import { setNamed } from '../tensor/named.js';
+import type { LoadClock } from './timeline.js';
 
 /** A loaded model: a pool of workers with one session each, fed by a scheduler. Get one from `engine.load()`. */
 export class Model {
@@ -25,6 +26,8 @@ export class Model {
     private readonly recorder: StatsRecorder,
     readonly info: ModelInfo,
     private readonly onDispose: (model: Model) => void,
+    /** The load's clock, until the first run has added its span to the timeline. */
+    private clock?: LoadClock,
   ) {
     const fixed = scheduler.shape.fixedRows;
     this.validate = feedValidator(fixed ? info.inputs.map((i) => ({ ...i, dims: i.dims && ['rows', ...i.dims.slice(1)] })) : info.inputs);
@@ -33,7 +36,7 @@ export class Model {
   /** Runs one request. In hybrid mode it may share a batch with concurrent calls; you get exactly your rows back. */
   async run(feeds: Feeds, options: RequestOptions = {}): Promise<Outputs> {
     const checked = this.check(feeds, options.transfer ?? true);
-    return this.scheduler.submit(checked, requestRows(checked), { ...options, coalesce: this.scheduler.config.mode === 'hybrid' });
+    return this.timeFirstRun(this.scheduler.submit(checked, requestRows(checked), { ...options, coalesce: this.scheduler.config.mode === 'hybrid' }));
   }
 
   /**
@@ -42,7 +45,21 @@ export class Model {
    */
   async runBatch(list: readonly Feeds[], options: RequestOptions = {}): Promise<Outputs[]> {
     const checked = list.map((f) => this.check(f, options.transfer ?? true));
-    return Promise.all(checked.map((f) => this.scheduler.submit(f, requestRows(f), { ...options, coalesce: true, flush: true })));
+    return this.timeFirstRun(Promise.all(checked.map((f) => this.scheduler.submit(f, requestRows(f), { ...options, coalesce: true, flush: true }))));
+  }
+
+  /** The first request that succeeds ends the load timeline: its span goes into info.timings.timeline. */
+  private timeFirstRun<T>(running: Promise<T>): Promise<T> {
+    const clock = this.clock;
+    if (!clock) return running;
+    const start = clock.now();
+    void running.then(() => {
+      if (this.clock !== clock) return; // an earlier request got there first
+      this.clock = undefined;
+      clock.add('first-run', start, clock.now());
+      this.info.timings.timeline = clock.timeline();
+    }, () => {});
+    return running;
   }
 
   /** A stateful stream pinned to one worker, carrying state outputs into the next call's inputs. */

@@ -2,6 +2,7 @@ import type { BackendPlan } from '../backend/choose.js';
 import type { BackendName } from '../backend/types.js';
 import { AbortError, BackendUnavailableError, InvalidModelError, ModelLoadError, OutOfMemoryError, PageInferError, UnsupportedModelError, reviveError, serializeError } from '../errors/index.js';
 import { Replica, type SessionConfig } from '../pool/replica.js';
+import type { WarmWorker } from '../pool/warm.js';
 import type { Attempt, ProgressCallback } from './types.js';
 
 export interface Opened {
@@ -22,7 +23,7 @@ export async function openFirstReplica(
   plan: BackendPlan,
   threads: number,
   base: Omit<SessionConfig, 'backend' | 'threads'>,
-  options: { signal?: AbortSignal; onProgress?: ProgressCallback; onThreadsReduced(message: string): void },
+  options: { signal?: AbortSignal; onProgress?: ProgressCallback; onThreadsReduced(message: string): void; warm?: WarmWorker },
 ): Promise<Opened> {
   if (plan.order.length === 0) throw new BackendUnavailableError(plan.reason, { candidates: plan.candidates });
   const attempts: Attempt[] = [];
@@ -35,7 +36,7 @@ export async function openFirstReplica(
       const config: SessionConfig = { ...base, backend, threads: t };
       options.onProgress?.({ phase: 'compile', loaded: 0, total: bytes.byteLength, backend });
       try {
-        const replica = await Replica.open(bytes, config, options.signal);
+        const replica = await Replica.open(bytes, config, options.signal, options.warm);
         attempts.push({ backend, threads: t, ok: true, ms: performance.now() - started });
         options.onProgress?.({ phase: 'compile', loaded: bytes.byteLength, total: bytes.byteLength, backend });
         return { replica, config, attempts, tried, reason: explain(plan.reason, backend, attempts) };

@@ -40,6 +40,11 @@ export interface EngineOptions {
   /** The IndexedDB model cache used for URL sources (on by default); `false` switches it off. */
   cache?: CacheOptions | false;
   /**
+   * Start ORT for these backends at `createEngine`, before any model is known, in a worker the first
+   * load then builds its session in (see `engine.prewarm`). Loads start ORT alongside their download anyway.
+   */
+  prewarm?: BackendName[];
+  /**
    * Runs through a SharedArrayBuffer per worker with Atomics wake-ups (default, where the page is
    * cross-origin isolated and has Atomics.waitAsync), or `false`: always by postMessage.
    */
@@ -117,14 +122,60 @@ export interface ModelInfo {
   staticShapes?: { strategy: 'session-per-shape'; max: number };
   ops: Record<string, number>;
   sizeBytes: number;
-  /** createMs: building the first session in its worker; wasmShared: ORT's wasm came compiled from an earlier worker of this page. */
-  timings: { downloadMs: number; createMs: number; wasmShared: boolean; wasmNote?: string };
+  /** Where the model's bytes came from, and how many from each place. */
+  origin: ModelOrigin;
+  timings: LoadTimings;
   schedule: ScheduleInfo;
   /** The autotuner's table and verdicts, when this load was tuned or reused a tuning decision. */
   tuning?: TuningInfo;
   /** Which variant serves and why, when the model was loaded from `{ variants }`. */
   variant?: VariantInfo;
   warnings: string[];
+}
+
+/**
+ * Where a model's bytes came from. `from`: 'network' (downloaded, also when a resumed download took
+ * its first part from the cache: see `bytes`), 'cache' (IndexedDB), 'memory' (bytes handed to `load`).
+ */
+export interface ModelOrigin {
+  from: 'network' | 'cache' | 'memory';
+  bytes: { network: number; cache: number; memory: number };
+}
+
+/**
+ * A step of a load, as a waterfall draws it:
+ * - request: from `load()` to the first byte in hand (cache lookup, lock, HTTP request and headers);
+ * - bytes: first byte to last byte, from the network or an IndexedDB read (`detail` says which);
+ * - verify: hashing the bytes (the cache's per-chunk SHA-256 on a read; the content address on a download);
+ * - worker: the first session's worker created → its script loaded and listening;
+ * - wasm: ORT's .wasm fetched and compiled (or taken compiled from an earlier worker), where the worker can watch it;
+ * - ort-init: ORT imported and its runtime started (includes wasm);
+ * - session: InferenceSession.create on the model's bytes;
+ * - pool: the model's other workers built (`schedule.workers` > 1), each a session of its own;
+ * - first-run: the first request, submitted → outputs back (added when it completes).
+ */
+export type LoadStep = 'request' | 'bytes' | 'verify' | 'worker' | 'wasm' | 'ort-init' | 'session' | 'pool' | 'first-run';
+
+/** One step of a load: ms from the call to `engine.load`, start and end. Steps whose spans overlap ran at the same time. */
+export interface LoadSpan {
+  step: LoadStep;
+  start: number;
+  end: number;
+  detail?: string;
+}
+
+export interface LoadTimings {
+  /** From `load()` to the model's bytes in hand (and verified). */
+  downloadMs: number;
+  /** Building the first session in its worker (ORT's start included when it was not prepared ahead). */
+  createMs: number;
+  /** ORT's wasm came compiled from an earlier worker of this page. */
+  wasmShared: boolean;
+  wasmNote?: string;
+  /** The first session was built in a worker whose ORT started while the bytes were read (or at `engine.prewarm()`). */
+  prepared: boolean;
+  /** The load's steps in order of start (see LoadStep); `first-run` is appended when the first run completes. */
+  timeline: LoadSpan[];
 }
 
 export interface ModelProfile {

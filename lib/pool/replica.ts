@@ -1,12 +1,15 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
 import { OutOfMemoryError, TimeoutError, type PageInferError } from '../errors/index.js';
-import { transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type ThreadStartStage, type TraceEvent, type WorkerMemory } from '../protocol/index.js';
+import { transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type TraceEvent, type WorkerMemory } from '../protocol/index.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost } from '../worker/host.js';
 import type { WorkerFactory } from '../worker/spawn.js';
 import { ortEntryUrls } from '../backend/entries.js';
 import { keepModules, modulesForWorker } from '../worker/wasm-share.js';
+import type { WarmWorker } from './warm.js';
+import { isThreadStartStall, maxStartAttempts, threadStartWatch } from './thread-watch.js';
+import { toAbortError } from '../errors/index.js';
 
 /**
  * The shared-memory run path (issue 17): where the page is cross-origin isolated and has
@@ -56,6 +59,8 @@ export class Replica {
   private constructor(
     private readonly host: WorkerHost,
     readonly handle: SessionHandle,
+    /** When its worker was created and ready (epoch ms), and whether it was a worker prepared ahead of the model. */
+    readonly started: { workerStart: number; workerReady?: number; prepared: boolean },
   ) {}
 
   /**
@@ -63,11 +68,11 @@ export class Replica {
    * A multi-threaded runtime whose start stalls (see worker/thread-start.ts) is given up to two more fresh
    * workers: the stall is random (1 start in 20 to 100 in Firefox here), so another start almost always goes through.
    */
-  static async open(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal): Promise<Replica> {
+  static async open(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal, warm?: WarmWorker): Promise<Replica> {
     const stalls: string[] = [];
     for (;;) {
       try {
-        const replica = await Replica.openOnce(bytes, config, signal);
+        const replica = await Replica.openOnce(bytes, config, signal, stalls.length ? undefined : warm);
         replica.startStalls = stalls;
         return replica;
       } catch (error) {
@@ -78,8 +83,9 @@ export class Replica {
     }
   }
 
-  private static async openOnce(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal): Promise<Replica> {
-    const host = new WorkerHost(config.createWorker);
+  private static async openOnce(bytes: Uint8Array, config: SessionConfig, signal?: AbortSignal, warm?: WarmWorker): Promise<Replica> {
+    const prepared = warm ? await abortable(warm.take(config), signal) : undefined;
+    const host = prepared?.host ?? new WorkerHost(config.createWorker);
     const stall = threadStartWatch(config);
     const watched = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
     try {
@@ -105,7 +111,7 @@ export class Replica {
       }
       keepModules(handle.compiledModules);
       handle.compiledModules = []; // the page keeps them; the handle stays plain data (info, IndexedDB)
-      return new Replica(host, handle);
+      return new Replica(host, handle, { workerStart: host.spawnedAt, workerReady: host.readyAt, prepared: !!prepared });
     } catch (error) {
       host.terminate('session attempt failed'); // a failed backend must not poison the next attempt
       throw stall.signal.aborted && !signal?.aborted ? stall.signal.reason : error;
@@ -165,43 +171,19 @@ export class Replica {
   }
 }
 
-/**
- * Deadline of the step of a multi-threaded build from ORT's start to its wasm fetch, where ORT's glue
- * creates its thread workers: 5–26 ms where it goes through (Chromium, Firefox, WebKitGTK here), and
- * where Firefox's stalls were stuck. Instantiating the fetched wasm gets 4× as long: WebKitGTK's first
- * one in a page took 1.9 s here (the later ones 0.1–0.2 s).
- */
-const threadStartTimeoutMs = 3000;
-/** Workers a build may take when their threads stall starting. */
-const maxStartAttempts = 3;
-
-/**
- * Times the steps of a multi-threaded runtime's start that a worker reports (its wasm's fetch and
- * compile left out: they may be slow and do not block); `signal` aborts, with a TimeoutError whose
- * details say `stage: 'thread-start'`, when one runs past its deadline.
- */
-function threadStartWatch(config: SessionConfig): { onStage?: (stage: ThreadStartStage) => void; signal: AbortSignal; stop(): void } {
-  const stalled = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = () => clearTimeout(timer);
-  if (config.threads <= 1) return { signal: stalled.signal, stop };
-  const onStage = Comlink.proxy((stage: ThreadStartStage) => {
-    stop();
-    if (stage === 'wasm-fetching' || stage === 'threads-started') return;
-    // Within half the build's own deadline, so that a stall still leaves the retry its full one.
-    const limit = Math.min(threadStartTimeoutMs * (stage === 'wasm-instantiating' ? 4 : 1), config.timeoutMs / 2);
-    const message = `ORT's ${config.threads} wasm threads did not start within ${limit} ms (stuck after '${stage}')`;
-    timer = setTimeout(() => stalled.abort(new TimeoutError(message, { stage: 'thread-start', after: stage, timeoutMs: limit, threads: config.threads })), limit);
-  });
-  return { onStage, signal: stalled.signal, stop };
-}
-
-function isThreadStartStall(error: unknown): error is TimeoutError {
-  return error instanceof TimeoutError && error.details.stage === 'thread-start';
-}
-
 function byteSize(tensors: Feeds): number {
   let n = 0;
   for (const t of Object.values(tensors)) n += ArrayBuffer.isView(t.data) ? t.data.byteLength : 0;
   return n;
+}
+
+/** `promise`, or an AbortError as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(toAbortError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(toAbortError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -59,6 +59,29 @@ export interface SessionHandle {
   wasmReused: boolean;
   /** Why ORT's wasm could not be shared, when it could not. */
   wasmNote?: string;
+  /** When this worker's ORT started (possibly before this call: a prepared worker) and when the session was built. */
+  marks: RuntimeMarks & { sessionStart: number; sessionEnd: number };
+}
+
+/**
+ * Epoch ms (see probe/clock.ts: comparable across threads) of a worker's ORT start: its import and
+ * initialization (`ortStart`..`ortEnd`), and, where the worker could watch it (see wasm-share.ts),
+ * the fetch and compile of its .wasm (`wasmStart`..`wasmEnd`; short when a compiled module was reused).
+ */
+export interface RuntimeMarks {
+  ortStart: number;
+  ortEnd: number;
+  wasmStart?: number;
+  wasmEnd?: number;
+}
+
+/** What a worker needs to start ORT before the model's bytes are there (see WorkerApi.prepare). */
+export type PrepareRequest = Pick<SessionRequest, 'backend' | 'threads' | 'wasmPaths' | 'ortModuleUrl' | 'ortEntryUrl' | 'wasmModules'>;
+
+export interface PrepareResult {
+  marks: RuntimeMarks;
+  /** ORT wasm modules this worker compiled (the page hands them to later workers). */
+  compiledModules: SharedModule[];
 }
 
 /**
@@ -137,6 +160,11 @@ export interface WorkerApi {
   spin(startAt: number, ms: number): number;
   /** `onStage` (multi-threaded builds) hears when ORT's threads start and when they have: see ThreadStartStage. */
   createSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle>;
+  /**
+   * Imports ORT for `request.backend` and starts its runtime (wasm compiled and instantiated, threads
+   * started) on a one-node model, so that a createSession that follows only builds the model's session.
+   */
+  prepare(request: PrepareRequest, onStage?: (stage: ThreadStartStage) => void): Promise<PrepareResult>;
   /** Ends the profiling of a session built with enableProfiling: ORT's trace events. */
   endProfiling(sessionId: number): Promise<TraceEvent[]>;
   release(sessionId: number): Promise<void>;

@@ -4,6 +4,7 @@ import { isDeviceLostNotice, isRunReply, isSlotReply, registerErrorTransfer, wor
 import { initialSlotBytes } from '../protocol/run-slots.js';
 import type { Feeds } from '../tensor/types.js';
 import { diagnoseWorkerLoad } from './diagnose.js';
+import { epochNow } from '../probe/clock.js';
 import { pendingRun, settle, type PendingRun } from './pending-run.js';
 import { RunChannel, runChannelSupported, type RunNames } from './run-channel.js';
 import { defaultWorkerFactory, spawnWorker, type WorkerFactory } from './spawn.js';
@@ -39,6 +40,9 @@ export class WorkerHost {
   readonly url: string | undefined;
   /** Set once the worker's module graph has run (its ready message). */
   private loaded = false;
+  /** Epoch ms (probe/clock.ts) when the worker was created and when its ready message came: the load timeline. */
+  readonly spawnedAt = epochNow();
+  readyAt: number | undefined;
   /** A load failure is being diagnosed: its WorkerLoadError, not a crash, is what callers get. */
   private loadFailing = false;
   /**
@@ -58,6 +62,7 @@ export class WorkerHost {
     const onReady = (e: MessageEvent) => {
       if (e.data !== workerReadyMessage) return;
       this.loaded = true;
+      this.readyAt = epochNow();
       this.worker.removeEventListener('message', onReady);
     };
     this.worker.addEventListener('message', onReady);

@@ -1,7 +1,8 @@
 import type * as Ort from 'onnxruntime-web';
 import { compatibilityError } from '../backend/compat.js';
-import { loadOrt, type OrtModule } from '../backend/ort.js';
+import type { OrtModule } from '../backend/ort.js';
 import type { BackendName } from '../backend/types.js';
+import { epochNow } from '../probe/clock.js';
 import { InferenceError, OutOfMemoryError, ProfileUnavailableError, SessionCreateError, PageInferError } from '../errors/index.js';
 import { outOfMemoryCause, wasm32LimitBytes } from '../errors/memory.js';
 import { parseProfile } from '../profile/ops.js';
@@ -11,8 +12,8 @@ import { maxShapeSessions, ShapeSessions } from './shape-sessions.js';
 import type { RunResult, SessionHandle, SessionRequest, ThreadStartStage, TraceEvent } from '../protocol/index.js';
 import type { Feeds, Outputs, Tensor, TensorData } from '../tensor/types.js';
 import { captureStdout } from './stdout.js';
-import { startThreads } from './thread-start.js';
-import { adoptModules, takeCompiledModules } from './wasm-share.js';
+import { startRuntime } from './runtime.js';
+import { takeCompiledModules } from './wasm-share.js';
 import { assertDeviceAlive, assertDeviceAliveAfterFailure, watchGpuDevice } from './device.js';
 import { workerMemory } from './memory.js';
 
@@ -36,23 +37,6 @@ export interface SessionNames {
 
 const sessions = new Map<number, Entry>();
 let nextId = 1;
-/** ORT's env is global to the worker: the first session fixes backend entry and threads. */
-let configured: { backend: BackendName; threads: number } | null = null;
-
-function configure(ort: OrtModule, request: SessionRequest): void {
-  if (configured) {
-    if (configured.threads !== request.threads) {
-      throw new SessionCreateError(`This worker's ORT already runs ${configured.threads} threads; ${request.threads} needs a fresh worker`, { backend: request.backend });
-    }
-    return;
-  }
-  ort.env.wasm.numThreads = request.threads;
-  ort.env.wasm.proxy = false; // we already are the worker
-  if (request.wasmPaths) ort.env.wasm.wasmPaths = request.wasmPaths;
-  ort.env.logLevel = 'error';
-  configured = { backend: request.backend, threads: request.threads };
-}
-
 export async function createSession(request: SessionRequest, onStage?: (stage: ThreadStartStage) => void): Promise<SessionHandle> {
   try {
     return await buildSession(request, onStage);
@@ -79,10 +63,7 @@ async function buildSession(request: SessionRequest, onStage?: (stage: ThreadSta
     ({ bytes, fixed: fixedDims } = ShapeSessions.fix(model, symbolic, request.freeDimensionOverrides ?? {}));
   }
 
-  adoptModules(request.wasmModules);
-  const ort = await loadOrt(request.backend, request.ortModuleUrl, request.ortEntryUrl);
-  configure(ort, request);
-  if (request.threads > 1) await startThreads(ort, onStage);
+  const { ort, marks } = await startRuntime(request, { onStage });
   const build = async (modelBytes: Uint8Array): Promise<Ort.InferenceSession> => {
     try {
       return await ort.InferenceSession.create(modelBytes, {
@@ -98,7 +79,9 @@ async function buildSession(request: SessionRequest, onStage?: (stage: ThreadSta
       throw new SessionCreateError(`${request.backend}: ${messageOf(cause)}`, { backend: request.backend }, { cause });
     }
   };
+  const sessionStart = epochNow();
   const session = await build(bytes);
+  const sessionEnd = epochNow();
   if (request.backend === 'webgpu') await watchGpuDevice(ort);
   const id = nextId++;
   const shared = takeCompiledModules();
@@ -122,6 +105,7 @@ async function buildSession(request: SessionRequest, onStage?: (stage: ThreadSta
     compiledModules: shared.compiled,
     wasmReused: shared.reused > 0,
     wasmNote: request.backend === 'webgl' ? undefined : shared.note,
+    marks: { ...marks, sessionStart, sessionEnd },
   };
 }
 

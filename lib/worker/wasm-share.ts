@@ -7,6 +7,7 @@
  * Workers then also share V8's tiered-up code, so a new worker is fast at once.
  */
 import type { SharedModule } from '../protocol/index.js';
+import { epochNow } from '../probe/clock.js';
 
 /**
  * Worker-side state lives on the worker's global, once: if a bundler ever
@@ -23,6 +24,8 @@ interface WorkerState {
   installed: boolean;
   /** Told of the next load's steps, once: see watchNextWasmLoad. */
   watch?: WasmLoadWatch;
+  /** Epoch ms of the last load's start (fetch) and of its module in hand (compiled or reused): the load timeline. */
+  lastLoad?: { start: number; end: number };
 }
 const stateKey = Symbol.for('pageinfer.wasm-share');
 const state: WorkerState = ((globalThis as Record<symbol, WorkerState>)[stateKey] ??= { known: new Map(), compiledHere: [], reused: 0, lastError: '', installed: false });
@@ -46,6 +49,7 @@ export function shareWasmModules(): void {
     const watch = state.watch;
     state.watch = undefined;
     watch?.fetching();
+    const start = epochNow();
     const response = await source;
     let module = state.known.get(response.url);
     if (module) {
@@ -63,6 +67,7 @@ export function shareWasmModules(): void {
         state.compiledHere.push({ url: response.url, module });
       }
     }
+    state.lastLoad = { start, end: epochNow() };
     watch?.instantiating();
     return { module, instance: await WebAssembly.instantiate(module, imports) };
   };
@@ -79,6 +84,11 @@ export interface WasmLoadWatch {
 export function watchNextWasmLoad(watch: WasmLoadWatch | undefined): boolean {
   state.watch = watch;
   return state.installed;
+}
+
+/** Worker side: when ORT's last wasm load started and had its module (epoch ms); undefined where loads cannot be watched. */
+export function lastWasmLoad(): { start: number; end: number } | undefined {
+  return state.lastLoad;
 }
 
 /** Worker side: modules the page already has. */

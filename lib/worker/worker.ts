@@ -14,6 +14,7 @@ import { attachRunChannel } from './run-channel-serve.js';
 import { enqueueRun } from './run-queue.js';
 import { createSession, endProfiling, releaseSession, runSession } from './sessions.js';
 import { interceptStdout } from './stdout.js';
+import { prepare } from './runtime.js';
 
 const api: WorkerApi = {
   holdLifeLock(name) {
@@ -28,6 +29,7 @@ const api: WorkerApi = {
   probe: probeCapabilities,
   spin,
   createSession,
+  prepare,
   endProfiling,
   release: releaseSession,
   memory: async () => workerMemory(),

@@ -4,6 +4,7 @@
  * interleaved runs first, then the median of those.
  */
 import type { BenchResults } from './results.js';
+import type { Span } from './waterfall.js';
 
 export const geomean = (xs: readonly number[]): number => {
   const ok = xs.filter((x) => Number.isFinite(x) && x > 0);
@@ -322,6 +323,25 @@ export interface CacheRow {
   warmDownloads: number;
   correct: boolean;
   error?: string;
+  coldTimeline: Span[];
+  warmTimeline: Span[];
+  /** Issue 19: warm first result / (cache read + load from memory + its first run), measured right after; goal ≤ 1.15. */
+  warmGoal: number;
+  /** Issue 19: cold first result / (max(last byte, ORT ready) + session creation + first run), from its own timeline; goal ≤ 1.15. */
+  coldGoal: number;
+  /** Bytes through the cache alone (read + verify), from the warm floor. */
+  cacheReadMs: number;
+}
+
+/** The cold floor of issue 19 from a load's timeline: what no overlap can beat. */
+export function coldFloorMs(timeline: readonly Span[]): number {
+  const get = (step: string) => timeline.find((s) => s.step === step);
+  const bytes = get('bytes');
+  const ort = get('ort-init') ?? get('worker');
+  const session = get('session');
+  const run = get('first-run');
+  if (!bytes || !session || !run) return NaN;
+  return Math.max(bytes.end, ort?.end ?? 0) + (session.end - session.start) + (run.end - run.start);
 }
 
 export function cacheRows(r: BenchResults): CacheRow[] {
@@ -338,6 +358,11 @@ export function cacheRows(r: BenchResults): CacheRow[] {
     createMs: c.warm?.createMs ?? NaN,
     warmDownloads: c.downloads.warm,
     correct: !!c.cold?.correct && !!c.warm?.correct,
+    coldTimeline: c.cold?.timeline ?? [],
+    warmTimeline: c.warm?.timeline ?? [],
+    warmGoal: c.warm?.floor ? c.warm.firstResultMs / (c.warm.floor.readMs + c.warm.floor.memoryLoadMs + c.warm.floor.memoryRunMs) : NaN,
+    coldGoal: (c.cold?.firstResultMs ?? NaN) / coldFloorMs(c.cold?.timeline ?? []),
+    cacheReadMs: c.warm?.floor?.readMs ?? NaN,
     error: c.cold?.error ?? c.warm?.error ?? (c.downloads.warm > 0 ? `the warm load downloaded again (cache entries after cold: ${c.cold?.cacheEntries ?? '?'}${[...(c.cold?.warnings ?? []), ...(c.warm?.warnings ?? [])].length ? `; warnings: ${[...new Set([...(c.cold?.warnings ?? []), ...(c.warm?.warnings ?? [])])].join('; ')}` : ''})` : undefined),
   }));
 }
