@@ -11,6 +11,7 @@
 import { InvalidModelError } from '../errors/index.js';
 import type { Capabilities } from '../probe/types.js';
 import type { Feeds, Outputs, Tensor, ValueInfo } from '../tensor/types.js';
+import { seededUniform } from '../tensor/random.js';
 import { decisionKey, sha256Hex } from '../tune/fingerprint.js';
 import { recall, remember } from '../tune/store.js';
 import type { Model } from './model.js';
@@ -110,8 +111,7 @@ function choose(measured: Record<string, VariantMeasure>, reference: string, ski
 
 /** Inputs from the model's metadata: free dims 1, floats in [0, 1), integers small (token ids, labels). Seeded. */
 export function makeFeeds(inputs: readonly ValueInfo[]): Feeds {
-  let seed = 12345;
-  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const next = seededUniform(12345);
   const feeds: Feeds = {};
   for (const input of inputs) {
     const dims = (input.dims ?? [1]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));

@@ -21,6 +21,7 @@
 import { QuantizeError } from '../errors/index.js';
 import { graphInputs, type ModelProto } from '../onnx/index.js';
 import type { Feeds, Tensor, ValueInfo } from '../tensor/types.js';
+import { seededUniform } from '../tensor/random.js';
 
 export type EvalKind = 'auto' | 'image' | 'audio' | 'tokens' | 'normal';
 
@@ -42,14 +43,7 @@ export interface EvalDataOptions {
 
 /** mulberry32 + Box-Muller: the same sequence in Node and every browser. */
 function rng(seed: number) {
-  let a = (seed * 2654435761) >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededUniform((seed * 2654435761) >>> 0);
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }
