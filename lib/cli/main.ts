@@ -207,8 +207,7 @@ async function runQuantize(args: string[], v: Values, out: (s: string) => void):
   const mode = oneOf('mode', v.mode, ['dynamic', 'static', 'weight-only'] as const) ?? 'dynamic';
   const calibration = v.calibration ? await feedsFor(v.calibration, bytes) : undefined;
   if (mode === 'static' && !calibration) throw new UsageError('--mode static needs --calibration <dir|file>');
-  const seeds = number('seeds', v.seeds);
-  if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1)) throw new UsageError(`--seeds must be a positive integer, got '${v.seeds}'`);
+  const seeds = positive('seeds', v.seeds);
   const opts: QuantizeOptions = {
     mode,
     format: oneOf('format', v.format, ['qdq', 'qoperator'] as const),

@@ -16,7 +16,7 @@ import { configureSessions } from './configure.js';
 import { buildScheduler } from './schedule.js';
 import { isVariantSource, loadVariant } from './variants.js';
 import type { EngineMemory, EngineOptions, EngineStats, LoadOptions, LoadProgress, ModelInfo, VariantSource, WarningDetail } from './types.js';
-import type { BackendName } from '../backend/types.js';
+import { threadsOn, type BackendName } from '../backend/types.js';
 import { WarmWorker, type WarmKey } from '../pool/warm.js';
 import type { SourceBytes } from '../source/read.js';
 import { LoadClock } from './timeline.js';
@@ -111,18 +111,20 @@ export class Engine extends EventTarget {
       const opts = { ...options, onProgress, signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal };
       const building = this.build(src, first, planned, warm, clock, opts, held);
       building.catch(() => {}); // settled below
-      const read = await reading.catch(async (error: unknown) => {
-        stop.abort(error);
+      /** Stops the build on the unverified bytes, drops its warnings, and disposes whatever it made. */
+      const abandon = async (reason: unknown) => {
+        stop.abort(reason);
         held.drop();
         await building.then((m) => m.dispose(), () => {});
+      };
+      const read = await reading.catch(async (error: unknown) => {
+        await abandon(error);
         throw error;
       });
       let model: Model;
       if (read.bytes !== first.bytes) {
         // The cached copy failed verification (CACHE_CORRUPT) and was fetched again: whatever was built on it goes.
-        stop.abort(new Error('the cached copy failed verification'));
-        held.drop();
-        await building.then((m) => m.dispose(), () => {});
+        await abandon(new Error('the cached copy failed verification'));
         clock.discardSession('built on a cached copy that failed verification');
         const fresh = new HeldWarnings((d) => this.warn(d));
         fresh.release();
@@ -170,7 +172,7 @@ export class Engine extends EventTarget {
   }
 
   private warmKey(backend: BackendName, threads: number): WarmKey {
-    return { backend, threads: backend === 'webgl' ? 1 : threads, wasmPaths: this.options.wasm?.wasmPaths, createWorker: this.options.createWorker };
+    return { backend, threads: threadsOn(backend, threads), wasmPaths: this.options.wasm?.wasmPaths, createWorker: this.options.createWorker };
   }
 
   /** A worker starting ORT for the planned first backend: a spare from prewarm() when one fits, else a new one. None when tuning (it measures in fresh workers). */
@@ -241,7 +243,7 @@ export class Engine extends EventTarget {
       onBackendChanged: (backend, message) => {
         info.backend = backend;
         info.reason = message;
-        info.threads = backend === 'webgl' ? 1 : info.threads;
+        info.threads = threadsOn(backend, info.threads);
         warn('BACKEND_FALLBACK', message);
       },
     }, plan.order.slice(plan.order.indexOf(opened.config.backend) + 1));

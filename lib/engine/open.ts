@@ -1,5 +1,5 @@
 import type { BackendPlan } from '../backend/choose.js';
-import type { BackendName } from '../backend/types.js';
+import { threadsOn, type BackendName } from '../backend/types.js';
 import { AbortError, BackendUnavailableError, InvalidModelError, ModelLoadError, OutOfMemoryError, PageInferError, UnsupportedModelError, reviveError, serializeError } from '../errors/index.js';
 import { Replica, type SessionConfig } from '../pool/replica.js';
 import type { WarmWorker } from '../pool/warm.js';
@@ -30,7 +30,7 @@ export async function openFirstReplica(
   const tried = new Set<BackendName>();
   for (const backend of plan.order) {
     tried.add(backend);
-    const threadSteps = backend === 'webgl' ? [1] : [...new Set([threads, 1])];
+    const threadSteps = [...new Set([threadsOn(backend, threads), 1])];
     for (const t of threadSteps) {
       const started = performance.now();
       const config: SessionConfig = { ...base, backend, threads: t };

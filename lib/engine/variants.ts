@@ -11,7 +11,9 @@
 import { InvalidModelError } from '../errors/index.js';
 import type { Capabilities } from '../probe/types.js';
 import type { Feeds, Outputs, Tensor, ValueInfo } from '../tensor/types.js';
+import { compareOutputs } from '../tensor/compare.js';
 import { seededUniform } from '../tensor/random.js';
+import { quantile } from '../profile/stats.js';
 import { decisionKey, sha256Hex } from '../tune/fingerprint.js';
 import { recall, remember } from '../tune/store.js';
 import type { Model } from './model.js';
@@ -93,7 +95,7 @@ async function measure(models: Record<string, Model>, reference: string | null, 
   return Object.fromEntries(
     names.map((n) => {
       const cosine = reference === null ? null : n === reference ? 1 : agreement(outputs[reference], outputs[n]);
-      return [n, { p50Ms: median(times[n]), cosine, ok: cosine === null || cosine >= minCosine }];
+      return [n, { p50Ms: quantile(times[n], 0.5), cosine, ok: cosine === null || cosine >= minCosine }];
     }),
   );
 }
@@ -149,27 +151,13 @@ export function agreement(reference: Outputs, other: Outputs): number {
   for (const [name, ref] of Object.entries(reference)) {
     const got = other[name];
     if (!got || got.data.length !== ref.data.length) return 0;
+    if (/^float/.test(ref.type)) {
+      least = Math.min(least, compareOutputs([reference], [other], [name])[0].cosine);
+      continue;
+    }
     const a = Array.from(ref.data as ArrayLike<number | bigint>, Number);
     const b = Array.from(got.data as ArrayLike<number | bigint>, Number);
-    least = Math.min(least, /^float/.test(ref.type) ? cosine(a, b) : a.filter((v, i) => v === b[i]).length / Math.max(1, a.length));
+    least = Math.min(least, a.filter((v, i) => v === b[i]).length / Math.max(1, a.length));
   }
   return least;
-}
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  if (na === 0 && nb === 0) return 1;
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }

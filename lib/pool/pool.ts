@@ -1,4 +1,4 @@
-import type { BackendName } from '../backend/types.js';
+import { threadsOn, type BackendName } from '../backend/types.js';
 import { DeviceLostError, type PageInferError } from '../errors/index.js';
 import { Replica, type SessionConfig } from './replica.js';
 
@@ -169,7 +169,7 @@ export class Pool {
       failures.push(`${tried}: ${(error as Error).message}`);
     }
     for (const backend of this.fallbacks.filter((b) => b !== tried)) {
-      const config: SessionConfig = { ...this.config, backend, threads: backend === 'webgl' ? 1 : this.config.threads };
+      const config: SessionConfig = { ...this.config, backend, threads: threadsOn(backend, this.config.threads) };
       try {
         const fresh = await Replica.open(this.bytes, config);
         if (this.config.backend === tried) {

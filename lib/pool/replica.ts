@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { BackendName } from '../backend/types.js';
-import { OutOfMemoryError, TimeoutError, type PageInferError } from '../errors/index.js';
+import { OutOfMemoryError, TimeoutError, toAbortError, type PageInferError } from '../errors/index.js';
 import { transferablesOf, type RunResult, type SessionHandle, type SessionRequest, type TraceEvent, type WorkerMemory } from '../protocol/index.js';
 import type { Feeds } from '../tensor/types.js';
 import { WorkerHost } from '../worker/host.js';
@@ -9,7 +9,6 @@ import { ortEntryUrls } from '../backend/entries.js';
 import { keepModules, modulesForWorker } from '../worker/wasm-share.js';
 import type { WarmWorker } from './warm.js';
 import { isThreadStartStall, maxStartAttempts, threadStartWatch } from './thread-watch.js';
-import { toAbortError } from '../errors/index.js';
 
 /**
  * The shared-memory run path (issue 17): where the page is cross-origin isolated and has

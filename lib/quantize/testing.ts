@@ -2,19 +2,11 @@
 import { decodeModel, encodeModel, makeTensor, type ModelProto, type NodeProto, type TensorProto } from '../onnx/index.js';
 import { makeModel, makeNode, makeValueInfo, type AttrValue } from '../onnx/build.js';
 import type { Feeds, Tensor } from '../tensor/types.js';
+import { seededUniform } from '../tensor/random.js';
 import { ortSession, runAll } from './runner.js';
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (lib/tensor/random.ts): the same sequence everywhere. */
+export const seededRandom = seededUniform;
 
 export function randomArray(n: number, rand: () => number, scale = 1): Float32Array {
   const a = new Float32Array(n);

@@ -16,25 +16,12 @@ function tuningStore(): UseStore | null {
 }
 
 /** A stored decision, or undefined (also when IndexedDB is unavailable: tuning then simply is not remembered). */
-export async function loadDecision(key: string): Promise<TuningInfo | undefined> {
-  const s = tuningStore();
-  if (!s) return undefined;
-  try {
-    return await get<TuningInfo>(key, s);
-  } catch {
-    return undefined;
-  }
+export function loadDecision(key: string): Promise<TuningInfo | undefined> {
+  return recall<TuningInfo>(key);
 }
 
-export async function saveDecision(info: TuningInfo): Promise<boolean> {
-  const s = tuningStore();
-  if (!s) return false;
-  try {
-    await set(info.key, info, s);
-    return true;
-  } catch {
-    return false;
-  }
+export function saveDecision(info: TuningInfo): Promise<boolean> {
+  return remember(info.key, info);
 }
 
 export async function forgetDecision(key: string): Promise<void> {
@@ -42,18 +29,24 @@ export async function forgetDecision(key: string): Promise<void> {
   if (s) await del(key, s).catch(() => {});
 }
 
-/** Any other decision remembered per device (which variant of a model serves); undefined when none or no IndexedDB. */
+/** A decision remembered per device (a tuning, which variant of a model serves); undefined when none or no IndexedDB. */
 export async function recall<T>(key: string): Promise<T | undefined> {
   const s = tuningStore();
   if (!s) return undefined;
-  return get<T>(key, s).catch(() => undefined);
+  try {
+    return await get<T>(key, s);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function remember(key: string, value: unknown): Promise<boolean> {
   const s = tuningStore();
   if (!s) return false;
-  return set(key, value, s).then(
-    () => true,
-    () => false,
-  );
+  try {
+    await set(key, value, s);
+    return true;
+  } catch {
+    return false;
+  }
 }
